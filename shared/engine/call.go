@@ -1,0 +1,325 @@
+package engine
+
+import (
+	"slices"
+	"time"
+
+	"lattice/shared/causal"
+	"lattice/shared/crdt"
+	"lattice/shared/hlc"
+)
+
+// call is one command being run: its arguments, its time, and the delta it
+// builds. Every write primitive applies its fragment to the replica at once
+// (so later steps of the same command see it) and adds it to the command's
+// delta, so local and remote application share one code path: the join.
+type call struct {
+	r    *Replica
+	args [][]byte
+	now  int64 // Unix ns
+	ms   int64 // Unix ms
+
+	ts     hlc.Timestamp // minted on first write
+	hasTS  bool
+	d      *Delta
+	marked map[string]bool // keys whose type mark this command wrote
+}
+
+func (r *Replica) newCall(now int64, args [][]byte) *call {
+	return &call{r: r, args: args, now: now, ms: now / int64(time.Millisecond)}
+}
+
+// delta returns the command's delta, nil if it wrote nothing.
+func (c *call) delta() *Delta {
+	if c.d == nil || c.d.Empty() {
+		return nil
+	}
+	return c.d
+}
+
+// lookup returns the key if it exists and is not logically expired.
+func (c *call) lookup(name string) *Key {
+	k := c.r.keys[name]
+	if k == nil || k.Type() == TypeNone {
+		return nil
+	}
+	if at, _, ok := k.Expiry(); ok && at <= c.ms {
+		return nil
+	}
+	return k
+}
+
+// lookupType returns the key if it exists with type t; wrong is true when
+// it exists with another type (the caller answers WRONGTYPE).
+func (c *call) lookupType(name string, t Type) (k *Key, wrong bool) {
+	k = c.lookup(name)
+	if k == nil {
+		return nil, false
+	}
+	if k.Type() != t {
+		return nil, true
+	}
+	return k, false
+}
+
+// stamp returns the command's HLC timestamp, minting it on first use.
+func (c *call) stamp() hlc.Timestamp {
+	if !c.hasTS {
+		c.ts = c.r.clock.Now(c.now)
+		c.hasTS = true
+	}
+	return c.ts
+}
+
+// dot mints a new dot of this replica. The replica's own dots are
+// contiguous in its context, and every minted dot enters the context when
+// its fragment is applied, so Max+1 is always fresh.
+func (c *call) dot() causal.Dot {
+	return causal.Dot{Replica: c.r.id, Seq: c.r.cc.Max(c.r.id) + 1}
+}
+
+// apply joins a one-key fragment into the replica and into the command's
+// delta. rm are the dots the fragment removes; added are the dots it mints.
+func (c *call) apply(name string, frag *Key, rm, added []causal.Dot) {
+	var cc causal.Context
+	for _, d := range rm {
+		cc.Add(d)
+	}
+	for _, d := range added {
+		cc.Add(d)
+	}
+	c.r.joinKey(name, frag, &cc, false)
+	c.r.cc.Join(&cc)
+	if c.d == nil {
+		c.d = &Delta{Keys: map[string]*Key{}}
+	}
+	dk, ok := c.d.Keys[name]
+	if !ok {
+		dk = &Key{}
+		c.d.Keys[name] = dk
+	}
+	dk.join(&c.d.CC, frag, &cc, false, true)
+	c.d.CC.Join(&cc)
+	if c.d.TS.Less(c.ts) {
+		c.d.TS = c.ts
+	}
+}
+
+// del removes everything of key name that this replica has observed
+// (DEL, and every write that empties a collection).
+func (c *call) del(name string) {
+	k := c.r.keys[name]
+	if k == nil {
+		return
+	}
+	c.stamp()
+	frag := &Key{}
+	rm := k.dots(nil)
+	if k.Str != nil {
+		v, _ := k.Str.Remove(nil)
+		frag.Str = &v
+	}
+	if len(k.Hash) > 0 {
+		frag.Hash = crdt.ORMap{}
+		for f, v := range k.Hash {
+			fv, _ := v.Remove(nil)
+			frag.Hash[f] = &fv
+		}
+	}
+	if len(k.Set) > 0 {
+		frag.Set = crdt.ORSet{}
+		for m := range k.Set {
+			frag.Set[m] = nil
+		}
+	}
+	delete(c.marked, name)
+	c.apply(name, frag, rm, nil)
+}
+
+// prepare readies key name for a write of type t and returns the fragment
+// to fill plus the dots it already removes and mints. A logically expired
+// key is deleted first (SEMANTICS.md A10: a write on an expired key expires
+// it, replicating the delete). The first write of a key in a command
+// replaces the type marks it observed with its own and discards the
+// observed contents of other types (B4).
+func (c *call) prepare(name string, t Type) (frag *Key, rm, added []causal.Dot) {
+	c.stamp()
+	if k := c.r.keys[name]; k != nil && k.Type() != TypeNone {
+		if at, _, ok := k.Expiry(); ok && at <= c.ms {
+			c.del(name)
+		}
+	}
+	frag = &Key{}
+	if c.marked[name] {
+		return frag, nil, nil
+	}
+	if c.marked == nil {
+		c.marked = map[string]bool{}
+	}
+	c.marked[name] = true
+	k := c.r.keys[name]
+	d := c.dot()
+	frag.Types = crdt.Marks{{Dot: d, TS: c.ts, N: int64(t)}}
+	added = append(added, d)
+	if k == nil {
+		return frag, nil, added
+	}
+	rm = k.Types.Dots(rm)
+	if t != TypeString && k.Str != nil {
+		v, r2 := k.Str.Remove(rm)
+		frag.Str, rm = &v, r2
+	}
+	if t != TypeHash && len(k.Hash) > 0 {
+		frag.Hash = crdt.ORMap{}
+		for f, v := range k.Hash {
+			fv, r2 := v.Remove(rm)
+			frag.Hash[f], rm = &fv, r2
+		}
+	}
+	if t != TypeSet && len(k.Set) > 0 {
+		frag.Set = crdt.ORSet{}
+		for m, ds := range k.Set {
+			frag.Set[m] = nil
+			rm = append(rm, ds...)
+		}
+	}
+	return frag, rm, added
+}
+
+// mint returns a fresh dot beyond those already in added.
+func (c *call) mint(added []causal.Dot) causal.Dot {
+	d := c.dot()
+	for _, a := range added {
+		if a.Replica == d.Replica && a.Seq >= d.Seq {
+			d.Seq = a.Seq + 1
+		}
+	}
+	return d
+}
+
+// setString assigns the whole string value of name. Unless keepTTL, it
+// removes the TTL marks it observed (B5: an unseen EXPIRE survives).
+func (c *call) setString(name string, val []byte, keepTTL bool) {
+	frag, rm, added := c.prepare(name, TypeString)
+	k := c.r.keys[name]
+	cur := &crdt.Value{}
+	if k != nil && k.Str != nil {
+		cur = k.Str
+	}
+	d := c.mint(added)
+	v, rm := cur.Assign(d, c.ts, slices.Clone(val), rm)
+	frag.Str = mergeValue(frag.Str, &v)
+	added = append(added, d)
+	if !keepTTL && k != nil {
+		rm = k.TTL.Dots(rm)
+	}
+	c.apply(name, frag, rm, added)
+}
+
+// incrString adds n (and the exact decimal f) to the counter of name.
+func (c *call) incrString(name string, n int64, f crdt.Decimal) {
+	frag, rm, added := c.prepare(name, TypeString)
+	k := c.r.keys[name]
+	cur := &crdt.Value{}
+	if k != nil && k.Str != nil {
+		cur = k.Str
+	}
+	d := c.mint(added)
+	v, rm := cur.Increment(d, n, f, rm)
+	frag.Str = mergeValue(frag.Str, &v)
+	c.apply(name, frag, rm, append(added, d))
+}
+
+// setTTL writes an expiry time (Unix ms) for name, or PERSIST when at is 0,
+// replacing the TTL marks observed.
+func (c *call) setTTL(name string, at int64) {
+	k := c.r.keys[name]
+	if k == nil {
+		return
+	}
+	c.stamp()
+	d := c.dot()
+	frag := &Key{TTL: crdt.Marks{{Dot: d, TS: c.ts, N: at}}}
+	c.apply(name, frag, k.TTL.Dots(nil), []causal.Dot{d})
+}
+
+// hset assigns field of hash name.
+func (c *call) hset(name, field string, val []byte) {
+	frag, rm, added := c.prepare(name, TypeHash)
+	cur := c.field(name, field)
+	d := c.mint(added)
+	v, rm := cur.Assign(d, c.ts, slices.Clone(val), rm)
+	frag.Hash = crdt.ORMap{field: &v}
+	c.apply(name, frag, rm, append(added, d))
+}
+
+// hincr adds n (and f) to the counter in field of hash name.
+func (c *call) hincr(name, field string, n int64, f crdt.Decimal) {
+	frag, rm, added := c.prepare(name, TypeHash)
+	cur := c.field(name, field)
+	d := c.mint(added)
+	v, rm := cur.Increment(d, n, f, rm)
+	frag.Hash = crdt.ORMap{field: &v}
+	c.apply(name, frag, rm, append(added, d))
+}
+
+// hdel removes field; removing the last field deletes the key.
+func (c *call) hdel(name, field string) {
+	k := c.r.keys[name]
+	if k == nil || k.Hash[field] == nil || k.Hash[field].Empty() {
+		return
+	}
+	if k.hashLive == 1 {
+		c.del(name)
+		return
+	}
+	c.stamp()
+	v, rm := k.Hash[field].Remove(nil)
+	c.apply(name, &Key{Hash: crdt.ORMap{field: &v}}, rm, nil)
+}
+
+func (c *call) field(name, field string) *crdt.Value {
+	if k := c.r.keys[name]; k != nil {
+		if v := k.Hash[field]; v != nil {
+			return v
+		}
+	}
+	return &crdt.Value{}
+}
+
+// sadd adds member to set name (a new dot even when present: add wins).
+func (c *call) sadd(name, member string) {
+	frag, rm, added := c.prepare(name, TypeSet)
+	k := c.r.keys[name]
+	d := c.mint(added)
+	if k != nil {
+		rm = k.Set.Remove(member, rm)
+	}
+	frag.Set = crdt.ORSet{member: {d}}
+	c.apply(name, frag, rm, append(added, d))
+}
+
+// srem removes member; removing the last member deletes the key.
+func (c *call) srem(name, member string) {
+	k := c.r.keys[name]
+	if k == nil || len(k.Set[member]) == 0 {
+		return
+	}
+	if len(k.Set) == 1 {
+		c.del(name)
+		return
+	}
+	c.stamp()
+	c.apply(name, &Key{Set: crdt.ORSet{member: nil}}, k.Set.Remove(member, nil), nil)
+}
+
+// mergeValue combines a removal fragment from prepare with a new value.
+func mergeValue(a, b *crdt.Value) *crdt.Value {
+	if a == nil {
+		return b
+	}
+	a.Assigns = append(a.Assigns, b.Assigns...)
+	a.Counts = append(a.Counts, b.Counts...)
+	a.Resets = append(a.Resets, b.Resets...)
+	return a
+}

@@ -1,0 +1,4 @@
+package engine
+
+// hashCommands: hashes (SEMANTICS.md A5).
+var hashCommands = []command{}

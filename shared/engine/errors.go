@@ -1,0 +1,91 @@
+package engine
+
+import (
+	"errors"
+	"strings"
+)
+
+// Redis-visible errors, worded exactly as redis-server 7 words them. Every
+// error reply the engine gives comes from this table (STYLE R7.1).
+var (
+	errSyntax       = errReply("ERR syntax error")
+	errWrongType    = errReply("WRONGTYPE Operation against a key holding the wrong kind of value")
+	errNotInt       = errReply("ERR value is not an integer or out of range")
+	errNotFloat     = errReply("ERR value is not a valid float")
+	errOverflow     = errReply("ERR increment or decrement would overflow")
+	errNaNInf       = errReply("ERR increment would produce NaN or Infinity")
+	errNoSuchKey    = errReply("ERR no such key")
+	errExpireTime   = errReply("ERR invalid expire time in 'set' command")
+	errOffset       = errReply("ERR offset is out of range")
+	errMaxString    = errReply("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+	errHashNotInt   = errReply("ERR hash value is not an integer")
+	errHashNotFloat = errReply("ERR hash value is not a float")
+	errNotPositive  = errReply("ERR value is out of range, must be positive")
+	errNXXX         = errReply("ERR NX and XX, GT or LT options at the same time are not compatible")
+	errGTLT         = errReply("ERR GT and LT options at the same time are not compatible")
+	errNestedMulti  = errReply("ERR MULTI calls can not be nested")
+	errExecNoMulti  = errReply("ERR EXEC without MULTI")
+	errDiscardNoMul = errReply("ERR DISCARD without MULTI")
+	errInvalidCur   = errReply("ERR invalid cursor")
+	errDBIndex      = errReply("ERR DB index is out of range")
+	errInternal     = errReply("ERR internal error")
+	errDecrOverflow = errReply("ERR decrement would overflow")
+)
+
+func errReply(s string) Reply { return Reply{Kind: KindError, Str: []byte(s)} }
+
+// errArity is Redis's wrong-arity error for a command name (lowercased).
+func errArity(name string) Reply {
+	return errReply("ERR wrong number of arguments for '" + strings.ToLower(name) + "' command")
+}
+
+// errUnknown is Redis's unknown-command error (server.c processCommand):
+// the name cut to 128 bytes, then quoted arguments while fewer than 128
+// bytes of them have been written, each cut to what is left of the 128.
+func errUnknown(args [][]byte) Reply {
+	var list []byte
+	for _, a := range args[1:] {
+		if len(list) >= 128 {
+			break
+		}
+		room := 128 - len(list)
+		list = append(list, '\'')
+		list = append(list, a[:min(len(a), room)]...)
+		list = append(list, '\'', ' ')
+	}
+	msg := "ERR unknown command '" + trunc(string(args[0])) + "', with args beginning with: " + string(list)
+	return errReply(sanitize(msg))
+}
+
+// sanitize replaces CR and LF, which would break the protocol, with spaces,
+// as Redis's addReplyErrorLength does.
+func sanitize(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c == '\r' || c == '\n' {
+			b[i] = ' '
+		}
+	}
+	return string(b)
+}
+
+// errInvalidExpire names the command, as Redis does.
+func errInvalidExpire(cmd string) Reply {
+	return errReply("ERR invalid expire time in '" + strings.ToLower(cmd) + "' command")
+}
+
+func trunc(s string) string {
+	if len(s) > 128 {
+		return s[:128]
+	}
+	return s
+}
+
+// Go errors: system faults, never shown to Redis clients verbatim.
+var (
+	// ErrMalformedDelta reports a delta that violates the format's
+	// invariants (a dot outside its own context, an unknown type code).
+	ErrMalformedDelta = errors.New("engine: malformed delta")
+	// ErrConfig reports an invalid Config.
+	ErrConfig = errors.New("engine: invalid config")
+)
