@@ -32,7 +32,7 @@ func (cmd *command) arityOK(n int) bool {
 
 // commandTable maps lowercase names to commands. It is built once from the
 // per-family tables and never changed.
-var commandTable = buildTable(stringCommands, keyCommands, hashCommands, setCommands)
+var commandTable = buildTable(stringCommands, keyCommands, hashCommands, setCommands, scanCommands)
 
 func buildTable(families ...[]command) map[string]*command {
 	t := map[string]*command{}

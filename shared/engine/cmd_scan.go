@@ -1,0 +1,4 @@
+package engine
+
+// scanCommands: SCAN, HSCAN, SSCAN (cursor iteration).
+var scanCommands = []command{}
