@@ -81,3 +81,22 @@ func TestQuick(t *testing.T) {
 	r, _ = doStr(t, a, now, "GET f")
 	t.Logf("float get %s", r.Str)
 }
+
+func TestQuickEncode(t *testing.T) {
+	a := newTestReplica(t, 1)
+	now := int64(1_700_000_000) * 1e9
+	_, d := doStr(t, a, now, "SET k v")
+	b, err := EncodeDelta(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, err := DecodeDelta(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2, _ := EncodeDelta(d2)
+	if string(b) != string(b2) {
+		t.Fatal("round trip differs")
+	}
+	t.Logf("SET delta: %d bytes", len(b))
+}

@@ -1,0 +1,46 @@
+package engine
+
+import (
+	"fmt"
+
+	"lattice/shared/codec"
+)
+
+// DeltaVersion is the version of the delta encoding. Decoders refuse
+// versions they do not know.
+const DeltaVersion = 1
+
+// deltaEnvelope is the versioned wire and disk form of a Delta.
+type deltaEnvelope struct {
+	Version int    `cbor:"1,keyasint"`
+	Delta   *Delta `cbor:"2,keyasint"`
+}
+
+// EncodeDelta returns the deterministic CBOR encoding of d: equal deltas
+// (and equal snapshots) encode to equal bytes on every platform.
+func EncodeDelta(d *Delta) ([]byte, error) {
+	return codec.Marshal(deltaEnvelope{Version: DeltaVersion, Delta: d})
+}
+
+// DecodeDelta decodes and validates an encoded delta. It never panics and
+// bounds every allocation (see package codec).
+func DecodeDelta(b []byte) (*Delta, error) {
+	var env deltaEnvelope
+	if err := codec.Unmarshal(b, &env); err != nil {
+		return nil, fmt.Errorf("decode delta: %w", err)
+	}
+	if env.Version != DeltaVersion {
+		return nil, fmt.Errorf("%w: version %d", ErrMalformedDelta, env.Version)
+	}
+	if env.Delta == nil {
+		return nil, fmt.Errorf("%w: no delta", ErrMalformedDelta)
+	}
+	d := env.Delta
+	if err := validate(d); err != nil {
+		return nil, err
+	}
+	for _, k := range d.Keys {
+		k.fix()
+	}
+	return d, nil
+}
