@@ -80,7 +80,17 @@ func (c *call) dot() causal.Dot {
 
 // apply joins a one-key fragment into the replica and into the command's
 // delta. rm are the dots the fragment removes; added are the dots it mints.
+//
+// A fragment that mints nothing (a pure remove) gets a fresh event dot in
+// its context anyway, so every delta carries at least one dot of its own:
+// the sync layer names and acknowledges deltas by it. (A receiver whose
+// context holds all of a delta's dots may still lack its removals: a later
+// remove of the delta's entries puts them in the context. So Merge never
+// skips a delta on context dominance.)
 func (c *call) apply(name string, frag *Key, rm, added []causal.Dot) {
+	if len(added) == 0 {
+		added = []causal.Dot{c.dot()}
+	}
 	var cc causal.Context
 	for _, d := range rm {
 		cc.Add(d)
@@ -144,8 +154,14 @@ func (c *call) del(name string) {
 // observed contents of other types (B4).
 func (c *call) prepare(name string, t Type) (frag *Key, rm, added []causal.Dot) {
 	c.stamp()
-	if k := c.r.keys[name]; k != nil && k.Type() != TypeNone {
-		if at, _, ok := k.Expiry(); ok && at <= c.ms {
+	if k := c.r.keys[name]; k != nil {
+		at, _, hasTTL := k.Expiry()
+		switch {
+		case k.Type() == TypeNone && (len(k.TTL) > 0 || len(k.Types) > 0):
+			// Leftovers of a key deleted concurrently with an EXPIRE or a
+			// write (B5): a new write starts clean of what it observed.
+			c.del(name)
+		case k.Type() != TypeNone && hasTTL && at <= c.ms:
 			c.del(name)
 		}
 	}

@@ -177,10 +177,6 @@ func (r *Replica) Merge(now int64, d *Delta) error {
 		r.stats.DeltasRefused++
 		return fmt.Errorf("merge delta: %w", err)
 	}
-	if !d.Full && r.cc.Dominates(&d.CC) {
-		r.stats.DeltasFiltered++
-		return nil
-	}
 	r.stats.DeltasMerged++
 	r.merge(d)
 	return nil
