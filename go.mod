@@ -4,4 +4,11 @@ go 1.26.8
 
 require github.com/fxamacker/cbor/v2 v2.10.0
 
-require github.com/x448/float16 v0.8.4 // indirect
+require (
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/tetratelabs/wazero v1.12.0 // indirect
+	github.com/x448/float16 v0.8.4 // indirect
+	golang.org/x/sys v0.44.0 // indirect
+)
+
+tool github.com/tetratelabs/wazero/cmd/wazero
