@@ -67,9 +67,9 @@ type Node struct {
 
 // request is one pipeline (or one EXEC batch) for the owner goroutine.
 type request struct {
-	cmds  [][][]byte
+	cmds   [][][]byte
 	atomic bool // run as one transaction (MULTI/EXEC)
-	done  chan []engine.Reply
+	done   chan []engine.Reply
 }
 
 // New validates cfg, loads or creates the hub's identity in cfg.Dir and

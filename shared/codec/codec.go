@@ -23,6 +23,10 @@ var (
 func init() {
 	eo := cbor.CoreDetEncOptions()
 	eo.NilContainers = cbor.NilContainerAsEmpty
+	// Go strings hold Redis keys, fields and members, which are binary:
+	// encode them as byte strings, since a text string must be valid UTF-8
+	// and the decoder (rightly) refuses one that is not.
+	eo.String = cbor.StringToByteString
 	var err error
 	if encMode, err = eo.EncMode(); err != nil {
 		panic("codec: invalid encoding options: " + err.Error())
@@ -36,6 +40,8 @@ func init() {
 		MaxMapPairs:       MaxElements,
 		UTF8:              cbor.UTF8RejectInvalid,
 		ExtraReturnErrors: cbor.ExtraDecErrorUnknownField,
+		// Byte strings decode into Go strings (see String above).
+		ByteStringToString: cbor.ByteStringToStringAllowed,
 	}
 	if decMode, err = do.DecMode(); err != nil {
 		panic("codec: invalid decoding options: " + err.Error())

@@ -30,6 +30,16 @@ var (
 	errDBIndex      = errReply("ERR DB index is out of range")
 	errInternal     = errReply("ERR internal error")
 	errDecrOverflow = errReply("ERR decrement would overflow")
+	errSameObject   = errReply("ERR source and destination objects are the same")
+	errIntRange     = errReply("ERR value is out of range, value must between -2147483648 and 2147483647")
+
+	// Hashes and sets.
+	errValueNaNInf   = errReply("ERR value is NaN or Infinity")
+	errOutOfRange    = errReply("ERR value is out of range")
+	errLongRange     = errReply("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
+	errNumkeys       = errReply("ERR numkeys should be greater than 0")
+	errNumkeysArgs   = errReply("ERR Number of keys can't be greater than number of args")
+	errLimitNegative = errReply("ERR LIMIT can't be negative")
 )
 
 func errReply(s string) Reply { return Reply{Kind: KindError, Str: []byte(s)} }
@@ -67,6 +77,12 @@ func sanitize(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// errUnsupportedOption is EXPIRE's error for an unknown option; opt is cut
+// at its first NUL, as the C string it is formatted from.
+func errUnsupportedOption(opt []byte) Reply {
+	return errReply(sanitize("ERR Unsupported option " + string(cstr(opt))))
 }
 
 // errInvalidExpire names the command, as Redis does.
