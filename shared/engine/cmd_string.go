@@ -3,7 +3,6 @@ package engine
 import (
 	"bytes"
 	"math"
-	"strings"
 
 	"lattice/shared/crdt"
 )
@@ -86,7 +85,7 @@ func parseSetFlags(args [][]byte, from int, isGetEx bool) (setFlags, Reply, bool
 		if i := bytes.IndexByte(arg, 0); i >= 0 {
 			arg = arg[:i]
 		}
-		opt := strings.ToLower(string(arg))
+		opt := lowerASCIIBytes(arg)
 		hasNext := j+1 < len(args)
 		expiring := f.unit != ""
 		switch {

@@ -68,3 +68,16 @@ func Commands() []CommandInfo {
 	}
 	return out
 }
+
+// lowerASCIIBytes lowercases ASCII letters only, as Redis's strcasecmp compares
+// command and option names: "\u212aEYS" (Kelvin sign) is not "keys".
+func lowerASCIIBytes(b []byte) string {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return string(out)
+}

@@ -3,7 +3,6 @@ package engine
 import (
 	"container/heap"
 	"fmt"
-	"strings"
 	"time"
 
 	"lattice/shared/causal"
@@ -159,7 +158,7 @@ func lookup(name []byte) *command {
 	if len(name) > 32 {
 		return nil
 	}
-	return commandTable[strings.ToLower(string(name))]
+	return commandTable[lowerASCIIBytes(name)]
 }
 
 // Merge joins a remote delta. It is commutative, associative and
