@@ -387,17 +387,17 @@ func (c *call) ttl(ms, abs bool) Reply {
 	return integer(secs)
 }
 
-// cmdPersist writes a PERSIST mark (TTL 0) when the key has an expiry; a
-// PERSIST beats any concurrent EXPIRE (A10).
+// cmdPersist answers as Redis does (1 only if the key had an expiry) but
+// always writes a PERSIST mark on an existing key: PERSIST beats any
+// concurrent EXPIRE (A10), including one this replica has not seen yet
+// (reference §17 scenario 11).
 func cmdPersist(c *call) Reply {
 	name := string(c.args[1])
 	k := c.lookup(name)
 	if k == nil {
 		return zero
 	}
-	if _, _, has := k.Expiry(); !has {
-		return zero
-	}
+	_, _, had := k.Expiry()
 	c.setTTL(name, 0)
-	return one
+	return boolInt(had)
 }

@@ -967,8 +967,9 @@ func TestKeysRandomKey(t *testing.T) {
 	})
 }
 
-// TestKeysPersistDelta checks which commands write: PERSIST only when
-// there is a TTL, EXPIRE with a failed condition never.
+// TestKeysPersistDelta checks which commands write: PERSIST on any existing
+// key (its mark beats concurrent EXPIREs, A10), EXPIRE with a failed
+// condition never.
 func TestKeysPersistDelta(t *testing.T) {
 	t.Parallel()
 	r := newTestReplica(t, 1)
@@ -977,7 +978,8 @@ func TestKeysPersistDelta(t *testing.T) {
 		cmd   string
 		write bool
 	}{
-		{cmd: "persist k", write: false},
+		{cmd: "persist k", write: true},
+		{cmd: "persist nokey", write: false},
 		{cmd: "expire k 100 xx", write: false},
 		{cmd: "expire k 100 gt", write: false},
 		{cmd: "expire k 100", write: true},

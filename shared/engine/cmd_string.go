@@ -282,9 +282,9 @@ func cmdGetDel(c *call) Reply {
 }
 
 // cmdGetEx follows t_string.c getexCommand's order: syntax, then a missing
-// key answers nil, then the type, then the expiry value. PERSIST writes a
-// mark only when the key has a TTL, so a no-op stays local; an EXAT or PXAT
-// already past deletes the key.
+// key answers nil, then the type, then the expiry value. PERSIST always
+// writes a mark (it beats concurrent EXPIREs, A10); an EXAT or PXAT already
+// past deletes the key.
 func cmdGetEx(c *call) Reply {
 	f, errR, valid := parseSetFlags(c.args, 2, true)
 	if !valid {
@@ -310,9 +310,7 @@ func cmdGetEx(c *call) Reply {
 			c.setTTL(name, at)
 		}
 	case f.persist:
-		if _, _, has := c.lookup(name).Expiry(); has {
-			c.setTTL(name, 0)
-		}
+		c.setTTL(name, 0) // beats concurrent EXPIREs, seen or not (A10)
 	}
 	return bulk(val)
 }

@@ -505,7 +505,7 @@ func TestReplica_Do_stringDeltas(t *testing.T) {
 		{name: "strlen", setup: []string{"SET k v"}, cmd: "STRLEN k"},
 		{name: "getrange", setup: []string{"SET k v"}, cmd: "GETRANGE k 0 -1"},
 		{name: "getex plain", setup: []string{"SET k v EX 100"}, cmd: "GETEX k"},
-		{name: "getex persist without ttl", setup: []string{"SET k v"}, cmd: "GETEX k PERSIST"},
+		{name: "getex persist without ttl", setup: []string{"SET k v"}, cmd: "GETEX k PERSIST", delta: true, keys: []string{"k"}},
 		{name: "getex persist with ttl", setup: []string{"SET k v EX 100"}, cmd: "GETEX k PERSIST", delta: true, keys: []string{"k"}},
 		{name: "getex missing", cmd: "GETEX k EX 10"},
 		{name: "getdel missing", cmd: "GETDEL k"},
