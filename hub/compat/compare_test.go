@@ -110,7 +110,7 @@ func sameMultiset(a, b []string) string {
 	if slices.Equal(a, b) {
 		return ""
 	}
-	return fmt.Sprintf("different elements:\n  redis only:  %q\n  engine only: %q", minus(a, b), minus(b, a))
+	return fmt.Sprintf("different elements:\n  only redis-server's: %q\n  only the other's:    %q", minus(a, b), minus(b, a))
 }
 
 // minus returns the elements of a that b does not have (as multisets).

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"errors"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -23,6 +24,8 @@ import (
 
 // startRedis runs a private redis-server on a unix socket in a temporary
 // directory and stops it when the test ends. extra are more config flags.
+// The server has one database, as the engine does, so that COPY ... DB n
+// answers alike.
 func startRedis(t *testing.T, extra ...string) string {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
@@ -30,10 +33,10 @@ func startRedis(t *testing.T, extra ...string) string {
 		t.Fatalf("redis-server is not on PATH: the compat tests compare against a real redis-server 7 " +
 			"(CI installs it; locally: apt-get install redis-server)")
 	}
-	dir := t.TempDir()
+	dir := shortTempDir(t)
 	sock := filepath.Join(dir, "r.sock")
 	argv := append([]string{"--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no",
-		"--dir", dir, "--loglevel", "warning"}, extra...)
+		"--dir", dir, "--loglevel", "warning", "--databases", "1"}, extra...)
 	cmd := exec.Command(bin, argv...)
 	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -60,6 +63,22 @@ func startRedis(t *testing.T, extra ...string) string {
 			t.Fatalf("redis-server did not answer PING within 10s:\n%s", out.String())
 		}
 	}
+}
+
+// shortTempDir is t.TempDir, or a directory under /tmp when that path is
+// too long for a unix socket (108 bytes on Linux, 104 on macOS, whose
+// $TMPDIR is long).
+func shortTempDir(t *testing.T) string {
+	dir := t.TempDir()
+	if len(dir) < 80 {
+		return dir
+	}
+	dir, err := os.MkdirTemp("/tmp", "compat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }
 
 func pingRedis(sock string) bool {

@@ -1,7 +1,6 @@
 package compat
 
 import (
-	"testing"
 	"time"
 
 	"lattice/shared/causal"
@@ -24,7 +23,6 @@ type side interface {
 // engineSide runs commands on an in-process replica at the host's current
 // time, as a hub does, and writes the replies with engine.AppendReply.
 type engineSide struct {
-	t *testing.T
 	r *engine.Replica
 }
 

@@ -440,7 +440,7 @@ func (c *call) incrBy(name string, n int64) Reply {
 		val, _ := k.Str.Get()
 		var ok bool
 		if cur, ok = crdt.ParseInt(val); !ok {
-			if len(k.Str.Counts) > 0 && isBigInt(val) {
+			if mergedIntOverflow(k.Str, val) {
 				return errOverflow
 			}
 			return errNotInt
@@ -505,4 +505,24 @@ func cmdIncrByFloat(c *call) Reply {
 	}
 	c.incrString(name, 0, next.Sub(prev))
 	return bulkStr(text)
+}
+
+// mergedIntOverflow reports whether val is an integer sum beyond int64 that
+// only merging concurrent integer increments can produce (B11). A big value
+// from INCRBYFLOAT or SET is "not an integer", as in Redis.
+func mergedIntOverflow(v *crdt.Value, val []byte) bool {
+	if len(v.Counts) == 0 || !isBigInt(val) {
+		return false
+	}
+	for _, c := range v.Counts {
+		if c.Float != "" {
+			return false
+		}
+	}
+	if b := v.Base(); b != nil {
+		if _, ok := crdt.ParseInt(b.Val); !ok {
+			return false
+		}
+	}
+	return true
 }

@@ -58,12 +58,13 @@ func errUnknown(args [][]byte) Reply {
 		if len(list) >= 128 {
 			break
 		}
+		a = cstr(a) // Redis formats with %s: an argument ends at NUL
 		room := 128 - len(list)
 		list = append(list, '\'')
 		list = append(list, a[:min(len(a), room)]...)
 		list = append(list, '\'', ' ')
 	}
-	msg := "ERR unknown command '" + trunc(string(args[0])) + "', with args beginning with: " + string(list)
+	msg := "ERR unknown command '" + trunc(string(cstr(args[0]))) + "', with args beginning with: " + string(list)
 	return errReply(sanitize(msg))
 }
 
