@@ -48,7 +48,7 @@ func hashFields(k *Key) []string {
 	if k == nil {
 		return nil
 	}
-	out := make([]string, 0, k.hashLive)
+	out := make([]string, 0, len(k.Hash))
 	for _, f := range sortedKeys(k.Hash) {
 		if !k.Hash[f].Empty() {
 			out = append(out, f)
@@ -238,7 +238,7 @@ func cmdHIncrBy(c *call) Reply {
 	var cur int64
 	if val, found := hashValue(k, field); found {
 		if cur, ok = crdt.ParseInt(val); !ok {
-			if len(k.Hash[field].Counts) > 0 && isBigInt(val) {
+			if intOverflow(k.Hash[field], val) {
 				return errOverflow
 			}
 			return errHashNotInt
@@ -249,6 +249,27 @@ func cmdHIncrBy(c *call) Reply {
 	}
 	c.hincr(name, field, n, crdt.Decimal{})
 	return integer(cur + n)
+}
+
+// intOverflow reports whether visible value val of v is an integer beyond
+// int64 reached only by integer increments, which merged concurrent
+// HINCRBYs can do (B11: that answers the overflow error). A big value that
+// an assignment or HINCRBYFLOAT produced is, as in Redis, not an integer.
+func intOverflow(v *crdt.Value, val []byte) bool {
+	if len(v.Counts) == 0 || !isBigInt(val) {
+		return false
+	}
+	if base := v.Base(); base != nil {
+		if _, ok := crdt.ParseInt(base.Val); !ok {
+			return false
+		}
+	}
+	for i := range v.Counts {
+		if v.Counts[i].Float != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // cmdHIncrByFloat computes the new value in long-double arithmetic exactly
