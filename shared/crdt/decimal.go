@@ -131,4 +131,3 @@ func (d Decimal) Int64() (int64, bool) {
 	}
 	return d.coef.Int64(), true
 }
-

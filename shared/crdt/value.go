@@ -22,7 +22,9 @@ import (
 // an exact decimal part. An increment replaces its replica's previous entry.
 // Totals are cumulative along a chain starting at Start, so a reset that saw
 // an older entry of the chain leaves a Reset record (replica, seq, totals)
-// and the live entry contributes only what was added after it.
+// and the live entry contributes only what was added after it. A chain goes
+// on while its entry is live; a new one starts only after a reset removed
+// the whole previous chain.
 //
 // Any write that replaces the value (SET, APPEND, DEL, ...) removes every
 // assignment and count it observed and records a Reset for each count.
@@ -52,7 +54,9 @@ type Assign struct {
 	Val []byte
 }
 
-// Count is one replica's running increment total since Start.
+// Count is one replica's running increment total since Start: exactly
+// Int + Float. Float holds the decimal increments and whatever of the
+// integer ones would overflow Int.
 type Count struct {
 	_     struct{} `cbor:",toarray"`
 	Dot   causal.Dot
@@ -128,7 +132,11 @@ func (v *Value) contribution(c *Count) (int64, Decimal) {
 	if r.Seq >= c.Dot.Seq { // superseded; its successor is still in flight
 		return 0, Decimal{}
 	}
-	return c.Int - r.Int, f.Sub(decimalOf(r.Float))
+	f = f.Sub(decimalOf(r.Float))
+	if diff := c.Int - r.Int; (diff < c.Int) == (r.Int > 0) {
+		return diff, f
+	}
+	return 0, f.Add(DecimalFromInt(c.Int)).Sub(DecimalFromInt(r.Int)) // B11: exact beyond int64
 }
 
 func decimalOf(s string) Decimal {
@@ -246,14 +254,17 @@ func (v *Value) Increment(d causal.Dot, n int64, f Decimal, rm []causal.Dot) (Va
 	nf := f
 	if cur != nil {
 		rm = append(rm, cur.Dot)
-		if r, ok := v.reset(d.Replica); ok && r.Seq >= cur.Start {
-			ci, cf := v.contribution(cur)
-			next.Int += ci
-			nf = nf.Add(cf)
+		// Continue the chain even when a known reset covers part of it:
+		// restarting here would fold what that reset missed into a new
+		// chain, hiding it from a concurrent reset that did see it.
+		next.Start = cur.Start
+		nf = nf.Add(decimalOf(cur.Float))
+		if sum := next.Int + cur.Int; (sum > next.Int) == (cur.Int > 0) {
+			next.Int = sum
 		} else {
-			next.Start = cur.Start
-			next.Int += cur.Int
-			nf = nf.Add(decimalOf(cur.Float))
+			// B11: one replica's total may leave int64 while the visible
+			// sum does not; the decimal part keeps it exact.
+			nf = nf.Add(DecimalFromInt(cur.Int))
 		}
 	}
 	if !nf.IsZero() {
