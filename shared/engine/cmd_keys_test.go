@@ -998,3 +998,28 @@ func TestKeysPersistDelta(t *testing.T) {
 		}
 	}
 }
+
+// TestExpiryHeapBounded checks that refreshing a TTL many times keeps one
+// schedule entry per key (a session-refresh workload), and that the key
+// still expires at its latest time.
+func TestExpiryHeapBounded(t *testing.T) {
+	r := newTestReplica(t, 1)
+	now := ktNow
+	ktDo(t, r, now, "set session v")
+	for i := 0; i < 10000; i++ {
+		now += int64(time.Millisecond)
+		ktDo(t, r, now, "expire session 3600")
+		if i%1000 == 0 {
+			r.Expire(now)
+		}
+	}
+	if n := r.exp.Len(); n > 2 {
+		t.Fatalf("expiry heap holds %d entries for one key", n)
+	}
+	if d := r.Expire(now + 3599*int64(time.Second)); d != nil {
+		t.Fatal("expired before its latest TTL")
+	}
+	if d := r.Expire(now + 3601*int64(time.Second)); d == nil {
+		t.Fatal("did not expire at its latest TTL")
+	}
+}

@@ -31,7 +31,6 @@ func DefaultConfig() Config { return Config{MaxOffset: hlc.DefaultMaxOffset} }
 type Stats struct {
 	Commands       uint64 // commands run by Do and Exec
 	DeltasMerged   uint64 // remote deltas merged
-	DeltasFiltered uint64 // remote deltas that brought nothing new (duplicates)
 	DeltasRefused  uint64 // remote deltas refused (malformed or clock offset)
 	KeysExpired    uint64 // keys this replica expired as owner
 	TombstoneKeys  int    // keys kept only for their reset records
@@ -227,7 +226,9 @@ func (r *Replica) joinKey(name string, dk *Key, co *causal.Context, full bool) {
 		r.keys[name] = k
 		r.keyOrder = nil
 	}
-	if at, owner, ok := k.Expiry(); ok && after && owner == r.id && at != k.scheduled {
+	// One heap entry per key at most: a later expiry keeps the earlier
+	// entry, which Expire re-pushes at the real time when it pops it.
+	if at, owner, ok := k.Expiry(); ok && after && owner == r.id && (k.scheduled == 0 || at < k.scheduled) {
 		k.scheduled = at
 		heap.Push(&r.exp, expiryItem{at: at, key: name})
 	}
@@ -260,14 +261,20 @@ func (r *Replica) Expire(now int64) *Delta {
 	for r.exp.Len() > 0 && r.exp[0].at <= ms {
 		it := heap.Pop(&r.exp).(expiryItem)
 		k := r.keys[it.key]
-		if k != nil && k.scheduled == it.at {
-			k.scheduled = 0
+		if k == nil || k.scheduled != it.at {
+			continue // stale: the key was deleted or is scheduled elsewhere
 		}
-		if k == nil || k.Type() == TypeNone {
+		k.scheduled = 0
+		if k.Type() == TypeNone {
 			continue
 		}
 		at, owner, ok := k.Expiry()
-		if !ok || owner != r.id || at > ms {
+		if !ok || owner != r.id {
+			continue
+		}
+		if at > ms { // the expiry moved later since this entry was pushed
+			k.scheduled = at
+			heap.Push(&r.exp, expiryItem{at: at, key: it.key})
 			continue
 		}
 		c := r.newCall(now, nil)
