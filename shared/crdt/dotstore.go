@@ -1,10 +1,6 @@
 package crdt
 
-import (
-	"slices"
-
-	"lattice/shared/causal"
-)
+import "lattice/shared/causal"
 
 // joinSorted is the causal join of two dot stores kept as slices sorted by
 // dot (§6 of the delta-CRDT paper): an entry survives if both sides hold it,
@@ -65,13 +61,4 @@ func trim[E any](s []E) []E {
 // JoinDots joins two sorted dot sets (the dots supporting one OR-set element).
 func JoinDots(a []causal.Dot, ca *causal.Context, b []causal.Dot, cb *causal.Context) []causal.Dot {
 	return joinSorted(a, ca, b, cb, func(d *causal.Dot) causal.Dot { return *d })
-}
-
-// insertDot adds d to a sorted dot slice.
-func insertDot(s []causal.Dot, d causal.Dot) []causal.Dot {
-	i, ok := slices.BinarySearchFunc(s, d, causal.Dot.Compare)
-	if ok {
-		return s
-	}
-	return slices.Insert(s, i, d)
 }

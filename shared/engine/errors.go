@@ -15,7 +15,6 @@ var (
 	errOverflow     = errReply("ERR increment or decrement would overflow")
 	errNaNInf       = errReply("ERR increment would produce NaN or Infinity")
 	errNoSuchKey    = errReply("ERR no such key")
-	errExpireTime   = errReply("ERR invalid expire time in 'set' command")
 	errOffset       = errReply("ERR offset is out of range")
 	errMaxString    = errReply("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
 	errHashNotInt   = errReply("ERR hash value is not an integer")

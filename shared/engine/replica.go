@@ -29,11 +29,11 @@ func DefaultConfig() Config { return Config{MaxOffset: hlc.DefaultMaxOffset} }
 
 // Stats counts what the replica has done, for INFO and metrics.
 type Stats struct {
-	Commands       uint64 // commands run by Do and Exec
-	DeltasMerged   uint64 // remote deltas merged
-	DeltasRefused  uint64 // remote deltas refused (malformed or clock offset)
-	KeysExpired    uint64 // keys this replica expired as owner
-	TombstoneKeys  int    // keys kept only for their reset records
+	Commands      uint64 // commands run by Do and Exec
+	DeltasMerged  uint64 // remote deltas merged
+	DeltasRefused uint64 // remote deltas refused (malformed or clock offset)
+	KeysExpired   uint64 // keys this replica expired as owner
+	TombstoneKeys int    // keys kept only for their reset records
 }
 
 // Replica is one copy of the keyspace: a deterministic state machine that

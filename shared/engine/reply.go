@@ -1,6 +1,5 @@
 package engine
 
-import "strconv"
 
 // Kind says how a Reply is written on the wire.
 type Kind uint8
@@ -46,7 +45,6 @@ func simple(s string) Reply        { return Reply{Kind: KindSimple, Str: []byte(
 func integer(n int64) Reply        { return Reply{Kind: KindInt, Int: n} }
 func bulk(b []byte) Reply          { return Reply{Kind: KindBulk, Str: b} }
 func bulkStr(s string) Reply       { return Reply{Kind: KindBulk, Str: []byte(s)} }
-func bulkInt(n int64) Reply        { return Reply{Kind: KindBulk, Str: strconv.AppendInt(nil, n, 10)} }
 func array(elems []Reply) Reply    { return Reply{Kind: KindArray, Elems: elems} }
 func mapReply(kv []Reply) Reply    { return Reply{Kind: KindMap, Elems: kv} }
 func setReply(elems []Reply) Reply { return Reply{Kind: KindSet, Elems: elems} }
@@ -57,13 +55,4 @@ func boolInt(b bool) Reply {
 		return one
 	}
 	return zero
-}
-
-// bulks turns byte strings into an array of bulk replies.
-func bulks(items [][]byte) Reply {
-	out := make([]Reply, len(items))
-	for i, b := range items {
-		out[i] = bulk(b)
-	}
-	return array(out)
 }
