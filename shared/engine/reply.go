@@ -1,6 +1,5 @@
 package engine
 
-
 // Kind says how a Reply is written on the wire.
 type Kind uint8
 
