@@ -55,7 +55,7 @@ GIT_SHA = $(shell git rev-parse --short HEAD 2>/dev/null || echo nogit)$(shell [
 TEST_STAGES := fmt-check vet test-native race test-wasm
 
 .PHONY: all
-all: check test ## check, then test (the default)
+all: check test ## check, then test
 
 .PHONY: help
 help: ## list the targets
