@@ -22,7 +22,7 @@ type call struct {
 	ts     hlc.Timestamp // minted on first write
 	hasTS  bool
 	d      *Delta
-	marked map[string]bool // keys whose type mark this command wrote
+	marked []string // keys whose type mark this command wrote (few per command)
 }
 
 func (r *Replica) newCall(now int64, args [][]byte) *call {
@@ -91,7 +91,7 @@ func (c *call) apply(name string, frag *Key, rm, added []causal.Dot) {
 	if len(added) == 0 {
 		added = []causal.Dot{c.dot()}
 	}
-	var cc causal.Context
+	cc := causal.Context{Cloud: make([]causal.Dot, 0, len(rm)+len(added))}
 	for _, d := range rm {
 		cc.Add(d)
 	}
@@ -101,15 +101,16 @@ func (c *call) apply(name string, frag *Key, rm, added []causal.Dot) {
 	c.r.joinKey(name, frag, &cc, false)
 	c.r.cc.Join(&cc)
 	if c.d == nil {
-		c.d = &Delta{Keys: map[string]*Key{}}
+		// The first fragment is the delta: the replica's join copied what
+		// it kept, so nothing aliases frag or cc.
+		c.d = &Delta{Keys: map[string]*Key{name: frag}, CC: cc}
+	} else if dk, ok := c.d.Keys[name]; ok {
+		dk.join(&c.d.CC, frag, &cc, false, true)
+		c.d.CC.Join(&cc)
+	} else {
+		c.d.Keys[name] = frag
+		c.d.CC.Join(&cc)
 	}
-	dk, ok := c.d.Keys[name]
-	if !ok {
-		dk = &Key{}
-		c.d.Keys[name] = dk
-	}
-	dk.join(&c.d.CC, frag, &cc, false, true)
-	c.d.CC.Join(&cc)
 	if c.d.TS.Less(c.ts) {
 		c.d.TS = c.ts
 	}
@@ -142,7 +143,7 @@ func (c *call) del(name string) {
 			frag.Set[m] = nil
 		}
 	}
-	delete(c.marked, name)
+	c.unmark(name)
 	c.apply(name, frag, rm, nil)
 }
 
@@ -166,13 +167,10 @@ func (c *call) prepare(name string, t Type) (frag *Key, rm, added []causal.Dot) 
 		}
 	}
 	frag = &Key{}
-	if c.marked[name] {
+	if slices.Contains(c.marked, name) {
 		return frag, nil, nil
 	}
-	if c.marked == nil {
-		c.marked = map[string]bool{}
-	}
-	c.marked[name] = true
+	c.marked = append(c.marked, name)
 	k := c.r.keys[name]
 	d := c.dot()
 	frag.Types = crdt.Marks{{Dot: d, TS: c.ts, N: int64(t)}}
@@ -338,4 +336,10 @@ func mergeValue(a, b *crdt.Value) *crdt.Value {
 	a.Counts = append(a.Counts, b.Counts...)
 	a.Resets = append(a.Resets, b.Resets...)
 	return a
+}
+
+func (c *call) unmark(name string) {
+	if i := slices.Index(c.marked, name); i >= 0 {
+		c.marked = slices.Delete(c.marked, i, i+1)
+	}
 }
