@@ -1,7 +1,7 @@
 package causal
 
 import (
-	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"slices"
@@ -47,8 +47,21 @@ func ParseReplicaID(s string) (ReplicaID, error) {
 	return id, nil
 }
 
-// Compare orders ids bytewise.
-func (id ReplicaID) Compare(o ReplicaID) int { return bytes.Compare(id[:], o[:]) }
+// Compare orders ids bytewise (as two big-endian words: this is on every
+// hot path of the join).
+func (id ReplicaID) Compare(o ReplicaID) int {
+	a, b := binary.BigEndian.Uint64(id[:8]), binary.BigEndian.Uint64(o[:8])
+	if a == b {
+		a, b = binary.BigEndian.Uint64(id[8:]), binary.BigEndian.Uint64(o[8:])
+	}
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
 
 // Dot names one write event: the seq-th event minted by Replica.
 // Seq starts at 1; a zero Dot is "no dot".
@@ -94,7 +107,20 @@ type Context struct {
 	Cloud []Dot     `cbor:"2,keyasint,omitempty"`
 }
 
+// vvIndex finds r's entry, or where it would go. Vectors are sized by the
+// number of hubs, so a linear scan wins below a few dozen entries.
 func (c *Context) vvIndex(r ReplicaID) (int, bool) {
+	if len(c.VV) <= 16 {
+		for i := range c.VV {
+			switch c.VV[i].Replica.Compare(r) {
+			case 0:
+				return i, true
+			case 1:
+				return i, false
+			}
+		}
+		return len(c.VV), false
+	}
 	return slices.BinarySearchFunc(c.VV, r, func(e VVEntry, r ReplicaID) int { return e.Replica.Compare(r) })
 }
 
