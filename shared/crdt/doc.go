@@ -17,7 +17,8 @@
 // context, which compacts to a version vector sized by the number of
 // replicas that minted dots. The exceptions, documented per type, are the
 // counter reset records of Value, which remember what a reset removed so that
-// increments made concurrently keep only their own part.
+// increments made concurrently keep only their own part, and the removed
+// elements of a Sequence, which stay as anchors for concurrent inserts.
 //
 // # Dependencies
 //
