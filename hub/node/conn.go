@@ -14,6 +14,10 @@ import (
 	"lattice/shared/resp"
 )
 
+// maxQueryBuffer is Redis's client-query-buffer-limit (1 GiB): a client
+// whose unparsed input grows past it is disconnected.
+const maxQueryBuffer = 1 << 30
+
 // client is one RESP connection.
 type client struct {
 	id     int64
@@ -64,6 +68,10 @@ func (n *Node) serve(ctx context.Context, c *client) {
 	var out []byte
 	for {
 		if len(buf) == cap(buf) {
+			if len(buf) >= maxQueryBuffer {
+				n.log.Warn("closing client: query buffer limit", "client", c.id, "bytes", len(buf))
+				return
+			}
 			buf = append(buf, 0)[:len(buf)]
 		}
 		m, err := c.conn.Read(buf[len(buf):cap(buf)])
