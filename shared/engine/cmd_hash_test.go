@@ -321,7 +321,7 @@ func TestReplica_Do_hrandfield(t *testing.T) {
 			for i := range replies {
 				r := newTestReplica(t, 1)
 				hsDo(t, r, hsNow, "HSET h a 1 b 2 c 3 d 4 e 5")
-				rep, d, err := r.Do(hsNow, hsArgs(tt.cmd))
+				rep, d, err := r.Do(hsNow, lineArgs(tt.cmd))
 				if err != nil || d != nil {
 					t.Fatalf("err %v, delta %v", err, d)
 				}
@@ -432,7 +432,7 @@ func TestReplica_Do_hashDeltas(t *testing.T) {
 			r := newTestReplica(t, 1)
 			hsDo(t, r, hsNow, "HSET h a 1 b 2 str x")
 			hsDo(t, r, hsNow, "SET s v")
-			_, d, err := r.Do(hsNow, hsArgs(tt.cmd))
+			_, d, err := r.Do(hsNow, lineArgs(tt.cmd))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -515,7 +515,7 @@ func hsScript(t *testing.T, steps []hsStep, finals []string) {
 		if s.on == "b" {
 			r, out = b, &toA
 		}
-		rep, d, err := r.Do(now, hsArgs(s.cmd))
+		rep, d, err := r.Do(now, lineArgs(s.cmd))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -663,7 +663,7 @@ func TestConverge_hashes(t *testing.T) {
 func TestConverge_hsetDuplicateDelta(t *testing.T) {
 	t.Parallel()
 	a, b := newTestReplica(t, 1), newTestReplica(t, 2)
-	_, d, err := a.Do(hsNow, hsArgs("HSET h f 1 f 2 f 3"))
+	_, d, err := a.Do(hsNow, lineArgs("HSET h f 1 f 2 f 3"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -677,34 +677,11 @@ func TestConverge_hsetDuplicateDelta(t *testing.T) {
 	}
 }
 
-// hsArgs splits a command line at spaces; "..." quotes an argument that
-// may hold spaces or be empty.
-func hsArgs(line string) [][]byte {
-	var args [][]byte
-	for i := 0; i < len(line); {
-		switch {
-		case line[i] == ' ':
-			i++
-		case line[i] == '"':
-			j := strings.IndexByte(line[i+1:], '"')
-			args = append(args, []byte(line[i+1:i+1+j]))
-			i += j + 2
-		default:
-			j := strings.IndexByte(line[i:], ' ')
-			if j < 0 {
-				j = len(line) - i
-			}
-			args = append(args, []byte(line[i:i+j]))
-			i += j
-		}
-	}
-	return args
-}
 
 // hsDo runs one command line and returns its reply as hsText.
 func hsDo(t *testing.T, r *Replica, now int64, line string) string {
 	t.Helper()
-	rep, _, err := r.Do(now, hsArgs(line))
+	rep, _, err := r.Do(now, lineArgs(line))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -251,7 +251,7 @@ func TestReplica_Do_setRandom(t *testing.T) {
 			for i := range replies {
 				r := newTestReplica(t, 1)
 				hsDo(t, r, hsNow, "SADD k "+strings.Join(all, " "))
-				rep, d, err := r.Do(hsNow, hsArgs(tt.cmd))
+				rep, d, err := r.Do(hsNow, lineArgs(tt.cmd))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -353,7 +353,7 @@ func TestReplica_Do_setDeltas(t *testing.T) {
 			for _, line := range hsSetBase {
 				hsDo(t, r, hsNow, line)
 			}
-			_, d, err := r.Do(hsNow, hsArgs(tt.cmd))
+			_, d, err := r.Do(hsNow, lineArgs(tt.cmd))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -530,7 +530,7 @@ func TestReplica_Do_stringDeltas(t *testing.T) {
 			for _, s := range tt.setup {
 				strDo(t, r, strTestNow, s)
 			}
-			_, d, err := r.Do(strTestNow, strArgs(tt.cmd))
+			_, d, err := r.Do(strTestNow, lineArgs(tt.cmd))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -654,7 +654,7 @@ func TestConverge_strings(t *testing.T) {
 			a, b := newTestReplica(t, 1), newTestReplica(t, 2)
 			t0 := strTestNow
 			for _, s := range tt.setup {
-				_, d, err := a.Do(t0, strArgs(s))
+				_, d, err := a.Do(t0, lineArgs(s))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -662,11 +662,11 @@ func TestConverge_strings(t *testing.T) {
 			}
 			var da, db []*Delta
 			for _, s := range tt.a {
-				_, d, _ := a.Do(t0+sec, strArgs(s))
+				_, d, _ := a.Do(t0+sec, lineArgs(s))
 				da = append(da, d)
 			}
 			for _, s := range tt.b {
-				_, d, _ := b.Do(t0+2*sec, strArgs(s))
+				_, d, _ := b.Do(t0+2*sec, lineArgs(s))
 				db = append(db, d)
 			}
 			for _, d := range db {
@@ -704,7 +704,7 @@ func TestConverge_msetDuplicate(t *testing.T) {
 	for _, cmd := range []string{"MSET k 1 j 0 k 2", "MSETNX k 1 j 0 k 2"} {
 		t.Run(strings.ToLower(cmd), func(t *testing.T) {
 			a, b := newTestReplica(t, 1), newTestReplica(t, 2)
-			_, d, err := a.Do(strTestNow, strArgs(cmd))
+			_, d, err := a.Do(strTestNow, lineArgs(cmd))
 			if err != nil || d == nil {
 				t.Fatalf("delta %v, err %v", d, err)
 			}
@@ -733,10 +733,10 @@ func TestReplica_Do_staleTTL(t *testing.T) {
 	for _, cmd := range []string{"SET k w KEEPTTL", "APPEND k w", "SETRANGE k 1 w"} {
 		t.Run(strings.ToLower(cmd), func(t *testing.T) {
 			a, b := newTestReplica(t, 1), newTestReplica(t, 2)
-			_, d, _ := a.Do(strTestNow, strArgs("SET k v"))
+			_, d, _ := a.Do(strTestNow, lineArgs("SET k v"))
 			strMerge(t, b, strTestNow, d)
-			_, dExp, _ := b.Do(strTestNow+sec, strArgs("GETEX k EX 100"))
-			_, dDel, _ := a.Do(strTestNow+sec, strArgs("GETDEL k"))
+			_, dExp, _ := b.Do(strTestNow+sec, lineArgs("GETEX k EX 100"))
+			_, dDel, _ := a.Do(strTestNow+sec, lineArgs("GETDEL k"))
 			strMerge(t, a, strTestNow+2*sec, dExp)
 			strMerge(t, b, strTestNow+2*sec, dDel)
 			if got := strDo(t, a, strTestNow+2*sec, "GET k"); got != "$-1" {
@@ -773,34 +773,11 @@ func TestStringLenOK(t *testing.T) {
 	}
 }
 
-// strArgs splits a command line on spaces; a double-quoted word may hold
-// spaces or be empty. No escapes: Go string literals carry binary bytes.
-func strArgs(line string) [][]byte {
-	var args [][]byte
-	for i := 0; i < len(line); {
-		switch {
-		case line[i] == ' ':
-			i++
-		case line[i] == '"':
-			j := strings.IndexByte(line[i+1:], '"')
-			args = append(args, []byte(line[i+1:i+1+j]))
-			i += j + 2
-		default:
-			j := strings.IndexByte(line[i:], ' ')
-			if j < 0 {
-				j = len(line) - i
-			}
-			args = append(args, []byte(line[i:i+j]))
-			i += j
-		}
-	}
-	return args
-}
 
 // strDo runs one command line and returns its reply as strReplyText.
 func strDo(t *testing.T, r *Replica, now int64, line string) string {
 	t.Helper()
-	rep, _, err := r.Do(now, strArgs(line))
+	rep, _, err := r.Do(now, lineArgs(line))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -100,3 +100,27 @@ func TestQuickEncode(t *testing.T) {
 	}
 	t.Logf("SET delta: %d bytes", len(b))
 }
+
+// lineArgs splits a command line at spaces; a double-quoted word may hold
+// spaces or be empty. No escapes: Go string literals carry binary bytes.
+func lineArgs(line string) [][]byte {
+	var args [][]byte
+	for i := 0; i < len(line); {
+		switch {
+		case line[i] == ' ':
+			i++
+		case line[i] == '"':
+			j := strings.IndexByte(line[i+1:], '"')
+			args = append(args, []byte(line[i+1:i+1+j]))
+			i += j + 2
+		default:
+			j := strings.IndexByte(line[i:], ' ')
+			if j < 0 {
+				j = len(line) - i
+			}
+			args = append(args, []byte(line[i:i+j]))
+			i += j
+		}
+	}
+	return args
+}
