@@ -677,7 +677,6 @@ func TestConverge_hsetDuplicateDelta(t *testing.T) {
 	}
 }
 
-
 // hsDo runs one command line and returns its reply as hsText.
 func hsDo(t *testing.T, r *Replica, now int64, line string) string {
 	t.Helper()

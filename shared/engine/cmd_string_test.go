@@ -773,7 +773,6 @@ func TestStringLenOK(t *testing.T) {
 	}
 }
 
-
 // strDo runs one command line and returns its reply as strReplyText.
 func strDo(t *testing.T, r *Replica, now int64, line string) string {
 	t.Helper()
