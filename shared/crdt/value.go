@@ -171,6 +171,9 @@ func (v *Value) Get() (b []byte, ok bool) {
 	if len(v.Counts) == 0 {
 		return base.Val, true
 	}
+	if n, ok := v.intSum(base); ok {
+		return strconv.AppendInt(nil, n, 10), true
+	}
 	var sumInt big.Int
 	var sumF Decimal
 	for i := range v.Counts {
@@ -193,6 +196,49 @@ func (v *Value) Get() (b []byte, ok bool) {
 	var d Decimal
 	d.coef.Set(&sumInt)
 	return []byte(d.Add(sumF).String()), true
+}
+
+// intSum is Get's fast path for the common counter: integer base (or none),
+// integer-only contributions, and a sum that fits in int64. ok is false
+// whenever the exact path is needed.
+func (v *Value) intSum(base *Assign) (sum int64, ok bool) {
+	if base != nil {
+		if sum, ok = ParseInt(base.Val); !ok {
+			return 0, false
+		}
+	}
+	for i := range v.Counts {
+		c := &v.Counts[i]
+		if c.Float != "" {
+			return 0, false
+		}
+		n := c.Int
+		if r, has := v.reset(c.Dot.Replica); has && r.Seq >= c.Start {
+			if r.Float != "" {
+				return 0, false
+			}
+			if r.Seq >= c.Dot.Seq {
+				continue
+			}
+			if n, ok = sub64(c.Int, r.Int); !ok {
+				return 0, false
+			}
+		}
+		if sum, ok = add64(sum, n); !ok {
+			return 0, false
+		}
+	}
+	return sum, true
+}
+
+func add64(a, b int64) (int64, bool) {
+	s := a + b
+	return s, (s > a) == (b > 0)
+}
+
+func sub64(a, b int64) (int64, bool) {
+	d := a - b
+	return d, (d < a) == (b > 0)
 }
 
 // Numeric reports the visible value's exact decimal form, for float increments.
