@@ -169,3 +169,6 @@ func FormatLongDouble(f LongDouble) string {
 	}
 	return s
 }
+
+// LongDoubleZero returns 0 as a long double.
+func LongDoubleZero() LongDouble { return new(big.Float).SetPrec(ldPrec) }

@@ -289,29 +289,15 @@ func cmdHIncrByFloat(c *call) Reply {
 	if wrong {
 		return errWrongType
 	}
-	cur, _ := crdt.ParseLongDouble([]byte("0"))
-	val, found := hashValue(k, field)
-	if found {
-		if cur, ok = crdt.ParseLongDouble(val); !ok {
-			return errHashNotFloat
-		}
+	var v *crdt.Value
+	if k != nil {
+		v = k.Hash[field]
 	}
-	sum, ok := crdt.AddLongDouble(cur, incr)
+	text, delta, errR, ok := floatIncrement(v, incr, errHashNotFloat)
 	if !ok {
-		return errNaNInf
+		return errR
 	}
-	text := crdt.FormatLongDouble(sum)
-	next, ok := crdt.ParseDecimal(text)
-	if !ok {
-		return errInternal
-	}
-	var prev crdt.Decimal
-	if found {
-		if prev, ok = k.Hash[field].Numeric(); !ok {
-			return errInternal
-		}
-	}
-	c.hincr(name, field, 0, next.Sub(prev))
+	c.hincr(name, field, 0, delta)
 	return bulkStr(text)
 }
 

@@ -476,35 +476,58 @@ func isBigInt(b []byte) bool {
 // replica prints Redis's digits.
 func cmdIncrByFloat(c *call) Reply {
 	name := string(c.args[1])
-	val, found, wrong := c.getString(name)
+	k, wrong := c.lookupType(name, TypeString)
 	if wrong {
 		return errWrongType
-	}
-	cur := crdt.LongDouble(nil)
-	if found {
-		var ok bool
-		if cur, ok = crdt.ParseLongDouble(val); !ok {
-			return errNotFloat
-		}
-	} else {
-		cur, _ = crdt.ParseLongDouble([]byte("0"))
 	}
 	incr, ok := crdt.ParseLongDouble(c.args[2])
 	if !ok {
 		return errNotFloat
 	}
-	sum, ok := crdt.AddLongDouble(cur, incr)
+	var v *crdt.Value
+	if k != nil {
+		v = k.Str
+	}
+	text, delta, errR, ok := floatIncrement(v, incr, errNotFloat)
 	if !ok {
-		return errNaNInf
+		return errR
+	}
+	c.incrString(name, 0, delta)
+	return bulkStr(text)
+}
+
+// floatIncrement is the arithmetic of INCRBYFLOAT and HINCRBYFLOAT on the
+// visible value of v (nil or empty: 0): the sum in long double, printed as
+// Redis prints it, and the exact decimal difference between that text and
+// the visible value, which the caller records as this replica's
+// contribution. notFloat is the reply for a visible value that is not a
+// float.
+func floatIncrement(v *crdt.Value, incr crdt.LongDouble, notFloat Reply) (string, crdt.Decimal, Reply, bool) {
+	cur := crdt.LongDoubleZero()
+	found := false
+	if v != nil {
+		var val []byte
+		if val, found = v.Get(); found {
+			var ok bool
+			if cur, ok = crdt.ParseLongDouble(val); !ok {
+				return "", crdt.Decimal{}, notFloat, false
+			}
+		}
+	}
+	sum, ok := crdt.AddLongDouble(cur, incr) // refuses "inf" values too
+	if !ok {
+		return "", crdt.Decimal{}, errNaNInf, false
 	}
 	text := crdt.FormatLongDouble(sum)
-	next, _ := crdt.ParseDecimal(text)
-	prev := crdt.Decimal{}
-	if found {
-		prev, _ = c.r.keys[name].Str.Numeric()
+	next, ok := crdt.ParseDecimal(text)
+	var prev crdt.Decimal
+	if found && ok {
+		prev, ok = v.Numeric()
 	}
-	c.incrString(name, 0, next.Sub(prev))
-	return bulkStr(text)
+	if !ok {
+		return "", crdt.Decimal{}, errInternal, false
+	}
+	return text, next.Sub(prev), Reply{}, true
 }
 
 // mergedIntOverflow reports whether val is an integer sum beyond int64 that
