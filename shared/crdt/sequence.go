@@ -225,9 +225,9 @@ func NewSequence() *Sequence {
 	return &Sequence{tree: newSeqTree(), byID: map[causal.Dot]*seqElem{}}
 }
 
-// Len returns the number of live elements, in O(1).
+// Len returns the number of live elements, in O(1); 0 for a nil s.
 func (s *Sequence) Len() int {
-	if s.tree.root == nil {
+	if s == nil || s.tree.root == nil {
 		return 0
 	}
 	return s.tree.root.live

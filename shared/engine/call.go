@@ -143,8 +143,40 @@ func (c *call) del(name string) {
 			frag.Set[m] = nil
 		}
 	}
+	if len(k.ZSet) > 0 {
+		frag.ZSet = crdt.ORMap{}
+		for m, v := range k.ZSet {
+			fv, _ := v.Remove(nil)
+			frag.ZSet[m] = &fv
+		}
+	}
+	var added []causal.Dot
+	rm = c.clearList(k, frag, rm)
+	rm, added = c.killHLL(k, frag, rm, added)
 	c.unmark(name)
-	c.apply(name, frag, rm, nil)
+	c.apply(name, frag, rm, added)
+}
+
+// clearList removes the observed elements of k's list into frag.
+func (c *call) clearList(k *Key, frag *Key, rm []causal.Dot) []causal.Dot {
+	if k.List.Seq().Len() == 0 {
+		return rm
+	}
+	d, ids := k.List.seq.Clear()
+	frag.List = &List{flat: d}
+	return append(rm, ids...)
+}
+
+// killHLL writes a delete tombstone over k's HyperLogLog into frag (DEL
+// wins, SEMANTICS.md A9), when it holds any entry.
+func (c *call) killHLL(k *Key, frag *Key, rm, added []causal.Dot) ([]causal.Dot, []causal.Dot) {
+	if k.HLL == nil || len(k.HLL.Entries) == 0 {
+		return rm, added
+	}
+	d := c.mint(added)
+	h, rm := k.HLL.Delete(d, rm)
+	frag.HLL = &h
+	return rm, append(added, d)
 }
 
 // prepare readies key name for a write of type t and returns the fragment
@@ -196,6 +228,19 @@ func (c *call) prepare(name string, t Type) (frag *Key, rm, added []causal.Dot) 
 			frag.Set[m] = nil
 			rm = append(rm, ds...)
 		}
+	}
+	if t != TypeZSet && len(k.ZSet) > 0 {
+		frag.ZSet = crdt.ORMap{}
+		for m, v := range k.ZSet {
+			fv, r2 := v.Remove(rm)
+			frag.ZSet[m], rm = &fv, r2
+		}
+	}
+	if t != TypeList {
+		rm = c.clearList(k, frag, rm)
+	}
+	if t != TypeHLL {
+		rm, added = c.killHLL(k, frag, rm, added)
 	}
 	return frag, rm, added
 }

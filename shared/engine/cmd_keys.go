@@ -252,6 +252,16 @@ func (c *call) writeCopy(k *Key, dst string) {
 		for _, m := range sortedKeys(k.Set) {
 			c.sadd(dst, m)
 		}
+	case TypeZSet:
+		for _, e := range k.zidx.RangeByRank(nil, 0, -1, false) {
+			c.zadd(dst, e.Member, e.Score)
+		}
+	case TypeList:
+		for _, val := range k.List.seq.Range(0, k.List.seq.Len()) {
+			c.push(dst, true, val)
+		}
+	case TypeHLL:
+		c.pfwrite(dst, *k.HLL.Visible().Clone())
 	}
 	if at, _, ok := k.Expiry(); ok {
 		c.setTTL(dst, at)

@@ -32,7 +32,8 @@ func (cmd *command) arityOK(n int) bool {
 
 // commandTable maps lowercase names to commands. It is built once from the
 // per-family tables and never changed.
-var commandTable = buildTable(stringCommands, keyCommands, hashCommands, setCommands, scanCommands)
+var commandTable = buildTable(stringCommands, keyCommands, hashCommands, setCommands, scanCommands,
+	zsetCommands, zsetOpCommands, listCommands, hllCommands, crdtCommands)
 
 func buildTable(families ...[]command) map[string]*command {
 	t := map[string]*command{}

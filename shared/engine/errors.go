@@ -39,6 +39,25 @@ var (
 	errNumkeys       = errReply("ERR numkeys should be greater than 0")
 	errNumkeysArgs   = errReply("ERR Number of keys can't be greater than number of args")
 	errLimitNegative = errReply("ERR LIMIT can't be negative")
+
+	// Sorted sets (cmd_zset.go).
+	errMinMaxFloat = errReply("ERR min or max is not a float")
+	errMinMaxLex   = errReply("ERR min or max not valid string range item")
+	errScoreNaN    = errReply("ERR resulting score is not a number (NaN)")
+	// end of sorted sets
+
+	// Sorted-set algebra (cmd_zsetops.go).
+	// end of sorted-set algebra
+
+	// Lists (cmd_list.go).
+	// end of lists
+
+	// HyperLogLog (cmd_hll.go).
+	errNotHLL = errReply("WRONGTYPE Key is not a valid HyperLogLog string value.")
+	// end of HyperLogLog
+
+	// Transactions and CRDT commands (session.go, cmd_crdt.go).
+	// end of transactions
 )
 
 func errReply(s string) Reply { return Reply{Kind: KindError, Str: []byte(s)} }

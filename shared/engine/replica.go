@@ -50,6 +50,7 @@ type Replica struct {
 	live  int // keys whose shown type is not TypeNone
 	exp   expiryHeap
 	stats Stats
+	ver   uint64 // last version given to a key (Key.ver), for WATCH
 	// keyOrder caches the keys in scan order; nil when stale.
 	keyOrder []string
 }
@@ -208,6 +209,8 @@ func (r *Replica) joinKey(name string, dk *Key, co *causal.Context, full bool) {
 		k = &Key{}
 	}
 	k.join(&r.cc, dk, co, full, false)
+	r.ver++
+	k.ver = r.ver
 	after := k.Type() != TypeNone
 	switch {
 	case before && !after:

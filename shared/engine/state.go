@@ -2,6 +2,7 @@ package engine
 
 import (
 	"lattice/shared/causal"
+	"lattice/shared/codec"
 	"lattice/shared/crdt"
 	"lattice/shared/hlc"
 )
@@ -15,7 +16,10 @@ const (
 	TypeString Type = 1
 	TypeHash   Type = 2
 	TypeSet    Type = 3
-	typeMax    Type = 3
+	TypeZSet   Type = 4
+	TypeList   Type = 5
+	TypeHLL    Type = 6 // a HyperLogLog: TYPE says "string", as in Redis
+	typeMax    Type = 6
 )
 
 // Name returns the TYPE command's word for t.
@@ -27,6 +31,12 @@ func (t Type) Name() string {
 		return "hash"
 	case TypeSet:
 		return "set"
+	case TypeZSet:
+		return "zset"
+	case TypeList:
+		return "list"
+	case TypeHLL:
+		return "string"
 	}
 	return "none"
 }
@@ -50,14 +60,58 @@ func (t Type) Name() string {
 // Existence: a key exists while the contents of its shown type are
 // non-empty. A key left with only reset records is a tombstone.
 type Key struct {
-	Types crdt.Marks  `cbor:"1,keyasint,omitempty"`
-	TTL   crdt.Marks  `cbor:"2,keyasint,omitempty"`
-	Str   *crdt.Value `cbor:"3,keyasint,omitempty"`
-	Hash  crdt.ORMap  `cbor:"4,keyasint,omitempty"`
-	Set   crdt.ORSet  `cbor:"5,keyasint,omitempty"`
+	Types crdt.Marks   `cbor:"1,keyasint,omitempty"`
+	TTL   crdt.Marks   `cbor:"2,keyasint,omitempty"`
+	Str   *crdt.Value  `cbor:"3,keyasint,omitempty"`
+	Hash  crdt.ORMap   `cbor:"4,keyasint,omitempty"`
+	Set   crdt.ORSet   `cbor:"5,keyasint,omitempty"`
+	ZSet  crdt.ORMap   `cbor:"6,keyasint,omitempty"` // member -> score (crdt.Value.Score)
+	List  *List        `cbor:"7,keyasint,omitempty"`
+	HLL   *crdt.HLLKey `cbor:"8,keyasint,omitempty"`
 
-	hashLive  int   // present fields in Hash; not encoded, rebuilt by fix
-	scheduled int64 // expiry time last pushed on the replica's heap
+	hashLive  int          // present fields in Hash; not encoded, rebuilt by fix
+	zidx      *crdt.ZIndex // visible scores of ZSet in order; not encoded
+	scheduled int64        // expiry time last pushed on the replica's heap
+	ver       uint64       // bumped by every join into the key, for WATCH
+}
+
+// List is a list key's contents: in a replica's state the Sequence, in a
+// delta (or a decoded snapshot) the flat records. Both encode alike.
+type List struct {
+	seq   *crdt.Sequence
+	flat  crdt.SeqDelta
+	index map[causal.Dot]int // positions in flat, while accumulating
+}
+
+// MarshalCBOR encodes the Sequence's snapshot or the flat records.
+func (l *List) MarshalCBOR() ([]byte, error) {
+	if l.seq != nil {
+		return l.seq.MarshalCBOR()
+	}
+	return codec.Marshal(&l.flat)
+}
+
+// UnmarshalCBOR decodes flat records (bounded by codec's limits).
+func (l *List) UnmarshalCBOR(b []byte) error {
+	*l = List{}
+	return codec.Unmarshal(b, &l.flat)
+}
+
+// Seq returns the list's Sequence (state only; nil in a delta).
+func (l *List) Seq() *crdt.Sequence {
+	if l == nil {
+		return nil
+	}
+	return l.seq
+}
+
+// records returns the flat form, for joining l into another key.
+func (l *List) records() *crdt.SeqDelta {
+	if l.seq != nil {
+		d := l.seq.Snapshot()
+		return &d
+	}
+	return &l.flat
 }
 
 // has reports whether the contents of type t are non-empty.
@@ -69,6 +123,12 @@ func (k *Key) has(t Type) bool {
 		return k.hashLive > 0
 	case TypeSet:
 		return len(k.Set) > 0
+	case TypeZSet:
+		return k.zidx != nil && k.zidx.Len() > 0
+	case TypeList:
+		return k.List.Seq().Len() > 0
+	case TypeHLL:
+		return k.HLL.Visible() != nil
 	}
 	return false
 }
@@ -119,7 +179,7 @@ func (k *Key) Expiry() (at int64, owner causal.ReplicaID, ok bool) {
 // empty reports whether k holds nothing at all, not even a tombstone.
 func (k *Key) empty() bool {
 	return len(k.Types) == 0 && len(k.TTL) == 0 && (k.Str == nil || (k.Str.Empty() && len(k.Str.Resets) == 0)) &&
-		len(k.Hash) == 0 && len(k.Set) == 0
+		len(k.Hash) == 0 && len(k.Set) == 0 && len(k.ZSet) == 0 && k.List == nil && k.HLL.Empty()
 }
 
 // join merges o (a key of a delta or state with context co) into k (context
@@ -159,6 +219,83 @@ func (k *Key) join(ck *causal.Context, o *Key, co *causal.Context, full, keep bo
 			k.Set = nil
 		}
 	}
+	if o.ZSet != nil || (full && k.ZSet != nil) {
+		k.joinZSet(ck, o.ZSet, co, full, keep)
+	}
+	if o.List != nil || (full && k.List != nil) {
+		k.joinList(ck, o.List, co, full, keep)
+	}
+	if o.HLL != nil || (full && k.HLL != nil) {
+		if k.HLL == nil {
+			k.HLL = &crdt.HLLKey{}
+		}
+		oh := o.HLL
+		if oh == nil {
+			oh = &crdt.HLLKey{}
+		}
+		k.HLL.Join(ck, oh, co)
+		if k.HLL.Empty() && !keep {
+			k.HLL = nil
+		}
+	}
+}
+
+// joinZSet joins member scores and mirrors the visible ones in zidx (not
+// while accumulating a delta, which needs no index).
+func (k *Key) joinZSet(ck *causal.Context, o crdt.ORMap, co *causal.Context, full, keep bool) {
+	if k.ZSet == nil {
+		k.ZSet = crdt.ORMap{}
+	}
+	k.ZSet.Join(ck, o, co, full, keep)
+	switch {
+	case keep:
+	case full || k.zidx == nil:
+		k.reindexZSet()
+	default:
+		for m := range o {
+			if v := k.ZSet[m]; v != nil && !v.Empty() {
+				f, _ := v.Score()
+				k.zidx.Set(m, f)
+			} else {
+				k.zidx.Delete(m)
+			}
+		}
+	}
+	if len(k.ZSet) == 0 && !keep {
+		k.ZSet, k.zidx = nil, nil
+	}
+}
+
+func (k *Key) reindexZSet() {
+	k.zidx = &crdt.ZIndex{}
+	for m, v := range k.ZSet {
+		if f, ok := v.Score(); ok {
+			k.zidx.Set(m, f)
+		}
+	}
+}
+
+// joinList joins list records: into the Sequence in a state, into the
+// flat records while accumulating a delta.
+func (k *Key) joinList(ck *causal.Context, o *List, co *causal.Context, full, keep bool) {
+	od := &crdt.SeqDelta{}
+	if o != nil {
+		od = o.records()
+	}
+	if k.List == nil {
+		k.List = &List{}
+	}
+	if keep {
+		k.List.index = k.List.flat.Accumulate(ck, od, co, k.List.index)
+		return
+	}
+	if k.List.seq == nil {
+		k.List.seq = crdt.NewSequence()
+	}
+	k.List.seq.Join(ck, od, co, full)
+	if k.List.seq.Records() == 0 {
+		k.List = nil
+	}
 }
 
 // fix rebuilds the derived counters after decoding.
@@ -184,6 +321,12 @@ func (k *Key) dots(dst []causal.Dot) []causal.Dot {
 	for _, ds := range k.Set {
 		dst = append(dst, ds...)
 	}
+	for _, v := range k.ZSet {
+		dst = v.Dots(dst)
+	}
+	// List elements are removed by Sequence.Clear, HyperLogLog tombstones
+	// only by a new tombstone (killHLL): removing them alone would revive
+	// the adds they killed.
 	return dst
 }
 

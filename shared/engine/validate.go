@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 
 	"lattice/shared/causal"
@@ -67,6 +68,34 @@ func validateKey(d *Delta, k *Key) error {
 		}
 		if err := validateValue(v, check, checkTS); err != nil {
 			return err
+		}
+	}
+	for m, v := range k.ZSet {
+		if v == nil {
+			return fmt.Errorf("null sorted-set member")
+		}
+		if err := validateValue(v, check, checkTS); err != nil {
+			return err
+		}
+		for _, a := range v.Assigns {
+			if f, ok := crdt.ParseScore(a.Val); !ok || !bytes.Equal(crdt.ScoreBytes(f), a.Val) {
+				return fmt.Errorf("member %q: score %q not canonical", m, a.Val)
+			}
+		}
+	}
+	if k.List != nil {
+		if err := k.List.flat.Validate(&d.CC, d.TS); err != nil {
+			return err
+		}
+	}
+	if k.HLL != nil {
+		if err := k.HLL.Validate(); err != nil {
+			return err
+		}
+		for _, dot := range k.HLL.Dels {
+			if err := check(dot); err != nil {
+				return err
+			}
 		}
 	}
 	for _, ds := range k.Set {

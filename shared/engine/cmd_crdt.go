@@ -1,0 +1,4 @@
+package engine
+
+// crdtCommands: filled in by the crdt family.
+var crdtCommands = []command{}

@@ -1,0 +1,4 @@
+package engine
+
+// hllCommands: filled in by the hll family.
+var hllCommands = []command{}

@@ -1,0 +1,4 @@
+package engine
+
+// listCommands: filled in by the list family.
+var listCommands = []command{}

@@ -1,0 +1,4 @@
+package engine
+
+// zsetCommands: filled in by the zset family.
+var zsetCommands = []command{}

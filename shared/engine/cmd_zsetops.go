@@ -1,0 +1,4 @@
+package engine
+
+// zsetOpCommands: filled in by the zsetops family.
+var zsetOpCommands = []command{}
