@@ -16,6 +16,10 @@ const (
 	KindMap                   // %n (Elems holds keys and values alternately)
 	KindSet                   // ~n
 	KindDouble                // ,1.5 (Str holds the text)
+	// KindPairs is a list of pairs (ZRANGE WITHSCORES, HRANDFIELD
+	// WITHVALUES): Elems alternate first and second; RESP2 sends them flat,
+	// RESP3 as an array of 2-element arrays.
+	KindPairs
 )
 
 // Reply is one command's answer, independent of protocol version.
@@ -48,6 +52,7 @@ func array(elems []Reply) Reply    { return Reply{Kind: KindArray, Elems: elems}
 func mapReply(kv []Reply) Reply    { return Reply{Kind: KindMap, Elems: kv} }
 func setReply(elems []Reply) Reply { return Reply{Kind: KindSet, Elems: elems} }
 func double(text string) Reply     { return Reply{Kind: KindDouble, Str: []byte(text)} }
+func pairs(elems []Reply) Reply    { return Reply{Kind: KindPairs, Elems: elems} }
 
 func boolInt(b bool) Reply {
 	if b {

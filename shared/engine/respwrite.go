@@ -36,6 +36,21 @@ func AppendReply(dst []byte, r Reply, proto int) []byte {
 			return resp.AppendError(dst, errInternal.Str)
 		}
 		dst = resp.AppendMapHeader(dst, len(r.Elems)/2, proto)
+	case KindPairs:
+		if len(r.Elems)%2 != 0 {
+			return resp.AppendError(dst, errInternal.Str)
+		}
+		if proto != 3 {
+			dst = resp.AppendArrayHeader(dst, len(r.Elems))
+			break
+		}
+		dst = resp.AppendArrayHeader(dst, len(r.Elems)/2)
+		for i := 0; i < len(r.Elems); i += 2 {
+			dst = resp.AppendArrayHeader(dst, 2)
+			dst = AppendReply(dst, r.Elems[i], proto)
+			dst = AppendReply(dst, r.Elems[i+1], proto)
+		}
+		return dst
 	default:
 		return resp.AppendError(dst, errInternal.Str)
 	}

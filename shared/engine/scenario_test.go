@@ -433,7 +433,7 @@ func formatReply(r Reply) string {
 		}
 		items = append(items, item)
 	}
-	if r.Kind != KindArray {
+	if r.Kind != KindArray && r.Kind != KindPairs {
 		slices.SortStableFunc(items, func(a, b []string) int { return strings.Compare(a[0], b[0]) })
 	}
 	var sb strings.Builder
@@ -447,7 +447,7 @@ func formatReply(r Reply) string {
 }
 
 func formatElem(r Reply) string {
-	if r.Kind == KindArray || r.Kind == KindMap || r.Kind == KindSet {
+	if r.Kind == KindArray || r.Kind == KindMap || r.Kind == KindSet || r.Kind == KindPairs {
 		return "[" + formatReply(r) + "]"
 	}
 	return formatReply(r)

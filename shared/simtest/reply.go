@@ -42,7 +42,7 @@ func appendReply(dst []byte, r engine.Reply) []byte {
 		open, close = '{', '}'
 	case engine.KindSet:
 		open, close = '<', '>'
-	case engine.KindArray:
+	case engine.KindArray, engine.KindPairs:
 	default:
 		dst = strconv.AppendInt(append(dst, "kind"...), int64(r.Kind), 10)
 	}
