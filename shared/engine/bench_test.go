@@ -286,7 +286,106 @@ func doCases() []doCase {
 					benchArgs("SADD big:b", benchSetMembers(50, 150)))
 			},
 			ops: func() [][][]byte { return [][][]byte{benchArgs("SINTER big:a big:b")} }},
+		// Sorted sets: 10k keys of 10 members; ZADD moves a member's score
+		// (an assignment), ZINCRBY adds to it (a counter contribution).
+		{name: "ZADD", needs: []string{"zadd"}, setup: setupZSets,
+			ops: func() [][][]byte {
+				return benchEach(func(i int) [][]byte {
+					return benchArgs("ZADD", benchKey("zset", i), fmt.Sprint(i%97), benchMember(i%10))
+				})
+			}},
+		{name: "ZINCRBY", needs: []string{"zadd", "zincrby"}, setup: setupZSets,
+			ops: func() [][][]byte {
+				return benchEach(func(i int) [][]byte { return benchArgs("ZINCRBY", benchKey("zset", i), "1.5", benchMember(i%10)) })
+			}},
+		{name: "ZSCORE", needs: []string{"zadd", "zscore"}, setup: setupZSets,
+			ops: func() [][][]byte {
+				return benchEach(func(i int) [][]byte { return benchArgs("ZSCORE", benchKey("zset", i), benchMember(i%10)) })
+			}},
+		// ZRANGE of 10 entries with scores in a 100k-member sorted set.
+		{name: "ZRANGE_10_of_100k", needs: []string{"zadd", "zrange"}, setup: setupBigZSet,
+			ops: func() [][][]byte {
+				return benchEach(func(i int) [][]byte {
+					lo := i * 7 % 99_990
+					return benchArgs("ZRANGE big:z", fmt.Sprint(lo), fmt.Sprint(lo+9), "WITHSCORES")
+				})
+			}},
+		// Lists: pushes and pops at the ends of a 1M-element list, reads
+		// and inserts in its middle.
+		{name: "LPUSH_1M", needs: []string{"rpush", "lpush"}, setup: setupBigList,
+			ops: func() [][][]byte {
+				return benchEach(func(i int) [][]byte { return benchArgs("LPUSH big:l", benchVal(i)) })
+			}},
+		{name: "RPOP_1M", needs: []string{"rpush", "rpop"}, setup: setupBigList, refill: true,
+			ops: func() [][][]byte { return benchEach(func(int) [][]byte { return benchArgs("RPOP big:l") }) }},
+		{name: "LRANGE_100_of_1M", needs: []string{"rpush", "lrange"}, setup: setupBigList,
+			ops: func() [][][]byte {
+				return benchEach(func(i int) [][]byte {
+					lo := i * 97 % 999_000
+					return benchArgs("LRANGE big:l", fmt.Sprint(lo), fmt.Sprint(lo+99))
+				})
+			}},
+		{name: "LINDEX_mid_of_1M", needs: []string{"rpush", "lindex"}, setup: setupBigList,
+			ops: func() [][][]byte { return [][][]byte{benchArgs("LINDEX big:l 500000")} }},
+		// LINSERT before the list's second element (the pivot search walks
+		// from the head, as Redis's does).
+		{name: "LINSERT", needs: []string{"rpush", "linsert"}, setup: setupBigList,
+			ops: func() [][][]byte {
+				return benchEach(func(i int) [][]byte { return benchArgs("LINSERT big:l BEFORE", benchVal(1), benchVal(i)) })
+			}},
+		// HyperLogLog: PFADD of new elements into 1,000 keys, PFCOUNT of one.
+		{name: "PFADD", needs: []string{"pfadd"},
+			setup: func() [][][]byte {
+				return benchEach(func(i int) [][]byte { return benchArgs("PFADD", benchKey("hll", i%1000), benchVal(i)) })
+			},
+			ops: func() [][][]byte {
+				return benchEach(func(i int) [][]byte { return benchArgs("PFADD", benchKey("hll", i%1000), benchVal(i+benchKeys)) })
+			}},
+		{name: "PFCOUNT", needs: []string{"pfadd", "pfcount"},
+			setup: func() [][][]byte {
+				return benchEach(func(i int) [][]byte { return benchArgs("PFADD", benchKey("hll", i%1000), benchVal(i)) })
+			},
+			ops: func() [][][]byte {
+				return benchEach(func(i int) [][]byte { return benchArgs("PFCOUNT", benchKey("hll", i%1000)) })
+			}},
 	}
+}
+
+// setupZSets fills benchKeys sorted sets of 10 members.
+func setupZSets() [][][]byte {
+	return benchEach(func(i int) [][]byte {
+		args := benchArgs("ZADD", benchKey("zset", i))
+		for m := range 10 {
+			args = append(args, []byte(fmt.Sprint(m)), []byte(benchMember(m)))
+		}
+		return args
+	})
+}
+
+// setupBigZSet fills one sorted set of 100k members, 1,000 per command.
+func setupBigZSet() [][][]byte {
+	var out [][][]byte
+	for lo := 0; lo < 100_000; lo += 1000 {
+		args := benchArgs("ZADD big:z")
+		for i := lo; i < lo+1000; i++ {
+			args = append(args, []byte(fmt.Sprint(i*31%100_003)), []byte(benchMember(i)))
+		}
+		out = append(out, args)
+	}
+	return out
+}
+
+// setupBigList fills one list of 1M elements, 1,000 per RPUSH.
+func setupBigList() [][][]byte {
+	var out [][][]byte
+	for lo := 0; lo < 1_000_000; lo += 1000 {
+		args := benchArgs("RPUSH big:l")
+		for i := lo; i < lo+1000; i++ {
+			args = append(args, []byte(benchVal(i)))
+		}
+		out = append(out, args)
+	}
+	return out
 }
 
 // benchNextCursor puts the cursor SCAN returned into the next SCAN.

@@ -303,8 +303,7 @@ func cmdHIncrByFloat(c *call) Reply {
 
 // cmdHRandField draws from the fields this replica sees, with the
 // replica's random source (never map order), so a run is reproducible.
-// In RESP3 Redis sends WITHVALUES pairs as two-element arrays; Reply has
-// no kind for that, so both protocols get the flat RESP2 layout.
+// WITHVALUES pairs are flat in RESP2 and two-element arrays in RESP3.
 func cmdHRandField(c *call) Reply {
 	name := string(c.args[1])
 	if len(c.args) == 2 {
@@ -347,6 +346,9 @@ func cmdHRandField(c *call) Reply {
 			val, _ := hashValue(k, f)
 			out = append(out, bulk(val))
 		}
+	}
+	if withValues {
+		return pairs(out)
 	}
 	return array(out)
 }

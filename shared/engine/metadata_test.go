@@ -57,6 +57,12 @@ func TestMetadataReport(t *testing.T) {
 			rows = append(rows, mdMeasure(t, name, nElems, func() (*engine.Replica, int64) { return mdCollection(t, cmd, nElems, w) }))
 		}
 	}
+	if benchCommands["zadd"] {
+		rows = append(rows, mdMeasure(t, "sorted-set members, 1 writer", 100_000, func() (*engine.Replica, int64) { return mdCollection(t, "ZADD", 100_000, 1) }))
+	}
+	if benchCommands["rpush"] {
+		rows = append(rows, mdMeasure(t, "list elements, 1 writer", 1_000_000, func() (*engine.Replica, int64) { return mdCollection(t, "RPUSH", 1_000_000, 1) }))
+	}
 	var sb strings.Builder
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "scenario\tkeys/elems\traw B\tencoded B\tmeta B\tmeta B/elem\theap B\theap-raw B/elem\tcontext\t")
@@ -180,8 +186,9 @@ func mdStrings(t *testing.T, n, writers int, concurrent bool) (*engine.Replica, 
 	return ws[0].r, raw
 }
 
-// mdCollection adds n 8-byte members (SADD) or fields with 16-byte values
-// (HSET) to one key, 100 per command, member i by replica (i/100)%writers,
+// mdCollection adds n 8-byte members (SADD), elements (RPUSH), members
+// with scores (ZADD, a score counted as 8 raw bytes) or fields with 16-byte
+// values (HSET) to one key, 100 per command, member i by replica (i/100)%writers,
 // and merges the writers into the first.
 func mdCollection(t *testing.T, cmd string, n, writers int) (*engine.Replica, int64) {
 	now := benchStart
@@ -194,6 +201,10 @@ func mdCollection(t *testing.T, cmd string, n, writers int) (*engine.Replica, in
 	for lo := 0; lo < n; lo += 100 {
 		args := [][]byte{[]byte(cmd), name}
 		for i := lo; i < min(lo+100, n); i++ {
+			if cmd == "ZADD" { // an 8-byte score in Redis's encoding
+				args = append(args, fmt.Appendf(nil, "%d.5", i))
+				raw += 8
+			}
 			args = append(args, fmt.Appendf(nil, "e:%06d", i))
 			raw += 8
 			if cmd == "HSET" {
