@@ -56,6 +56,9 @@ var (
 	errNotHLL = errReply("WRONGTYPE Key is not a valid HyperLogLog string value.")
 	// end of HyperLogLog
 
+	// Geo (cmd_geo.go).
+	// end of geo
+
 	// Transactions and CRDT commands (session.go, cmd_crdt.go).
 	// end of transactions
 )

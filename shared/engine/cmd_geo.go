@@ -1,0 +1,4 @@
+package engine
+
+// geoCommands: filled in by the geo family.
+var geoCommands = []command{}
