@@ -34,29 +34,29 @@ var generators = map[string]func(g *gen) []string{
 	"lcs":         func(g *gen) []string { return flat(g.key(), g.key(), g.lcsOpts()) },
 
 	// Keys and expiry.
-	"del":         func(g *gen) []string { return flat(g.keys(1, 3)) },
-	"unlink":      func(g *gen) []string { return flat(g.keys(1, 3)) },
-	"exists":      func(g *gen) []string { return flat(g.keys(1, 4)) },
-	"touch":       func(g *gen) []string { return flat(g.keys(1, 3)) },
-	"type":        func(g *gen) []string { return flat(g.key()) },
+	"del":         func(g *gen) []string { return flat(g.anyKeys(1, 3)) },
+	"unlink":      func(g *gen) []string { return flat(g.anyKeys(1, 3)) },
+	"exists":      func(g *gen) []string { return flat(g.anyKeys(1, 4)) },
+	"touch":       func(g *gen) []string { return flat(g.anyKeys(1, 3)) },
+	"type":        func(g *gen) []string { return flat(g.anyKey()) },
 	"keys":        func(g *gen) []string { return flat(g.pattern()) },
 	"scan":        func(g *gen) []string { return flat(g.cursor(), g.scanOpts(true)) },
-	"rename":      func(g *gen) []string { return flat(g.key(), g.key()) },
-	"renamenx":    func(g *gen) []string { return flat(g.key(), g.key()) },
-	"copy":        func(g *gen) []string { return flat(g.key(), g.key(), g.copyOpts()) },
+	"rename":      func(g *gen) []string { return g.keyPair() },
+	"renamenx":    func(g *gen) []string { return g.keyPair() },
+	"copy":        func(g *gen) []string { return flat(g.keyPair(), g.copyOpts()) },
 	"dbsize":      func(g *gen) []string { return nil },
 	"flushall":    func(g *gen) []string { return g.flushOpts() },
 	"flushdb":     func(g *gen) []string { return g.flushOpts() },
 	"randomkey":   func(g *gen) []string { return nil },
-	"expire":      func(g *gen) []string { return flat(g.key(), g.seconds(), g.expireOpts()) },
-	"pexpire":     func(g *gen) []string { return flat(g.key(), g.millis(), g.expireOpts()) },
-	"expireat":    func(g *gen) []string { return flat(g.key(), g.unixSeconds(), g.expireOpts()) },
-	"pexpireat":   func(g *gen) []string { return flat(g.key(), g.unixMillis(), g.expireOpts()) },
-	"ttl":         func(g *gen) []string { return flat(g.key()) },
-	"pttl":        func(g *gen) []string { return flat(g.key()) },
-	"expiretime":  func(g *gen) []string { return flat(g.key()) },
-	"pexpiretime": func(g *gen) []string { return flat(g.key()) },
-	"persist":     func(g *gen) []string { return flat(g.key()) },
+	"expire":      func(g *gen) []string { return flat(g.anyKey(), g.seconds(), g.expireOpts()) },
+	"pexpire":     func(g *gen) []string { return flat(g.anyKey(), g.millis(), g.expireOpts()) },
+	"expireat":    func(g *gen) []string { return flat(g.anyKey(), g.unixSeconds(), g.expireOpts()) },
+	"pexpireat":   func(g *gen) []string { return flat(g.anyKey(), g.unixMillis(), g.expireOpts()) },
+	"ttl":         func(g *gen) []string { return flat(g.anyKey()) },
+	"pttl":        func(g *gen) []string { return flat(g.anyKey()) },
+	"expiretime":  func(g *gen) []string { return flat(g.anyKey()) },
+	"pexpiretime": func(g *gen) []string { return flat(g.anyKey()) },
+	"persist":     func(g *gen) []string { return flat(g.anyKey()) },
 
 	// Hashes.
 	"hset":         func(g *gen) []string { return flat(g.key(), g.fieldValues(1+g.r.IntN(3))) },
@@ -94,12 +94,87 @@ var generators = map[string]func(g *gen) []string{
 	"sdiffstore":  func(g *gen) []string { return flat(g.key(), g.keys(1, 3)) },
 	"sintercard":  func(g *gen) []string { return g.sintercard() },
 	"sscan":       func(g *gen) []string { return flat(g.key(), g.cursor(), g.scanOpts(false)) },
+
+	// Sorted sets (cmd_zset.go), in the shared keys.
+	"zadd":             func(g *gen) []string { return g.zadd() },
+	"zincrby":          func(g *gen) []string { return flat(g.zkey(), g.score(), g.member()) },
+	"zrem":             func(g *gen) []string { return flat(g.zkey(), g.members(1, 3)) },
+	"zscore":           func(g *gen) []string { return flat(g.zkey(), g.member()) },
+	"zmscore":          func(g *gen) []string { return flat(g.zkey(), g.members(1, 4)) },
+	"zcard":            func(g *gen) []string { return flat(g.zkey()) },
+	"zcount":           func(g *gen) []string { return flat(g.zkey(), g.scoreBound(true), g.scoreBound(false)) },
+	"zlexcount":        func(g *gen) []string { return flat(g.zkey(), g.lexBound(true), g.lexBound(false)) },
+	"zrange":           func(g *gen) []string { return flat(g.zkey(), g.zrange(false)) },
+	"zrangebyscore":    func(g *gen) []string { return flat(g.zkey(), g.scoreBound(true), g.scoreBound(false), g.byScoreOpts()) },
+	"zrevrangebyscore": func(g *gen) []string { return flat(g.zkey(), g.scoreBound(false), g.scoreBound(true), g.byScoreOpts()) },
+	"zrangebylex":      func(g *gen) []string { return flat(g.zkey(), g.lexBound(true), g.lexBound(false), g.byLexOpts()) },
+	"zrevrangebylex":   func(g *gen) []string { return flat(g.zkey(), g.lexBound(false), g.lexBound(true), g.byLexOpts()) },
+	"zrevrange":        func(g *gen) []string { return flat(g.zkey(), g.index(), g.index(), g.withScores()) },
+	"zrank":            func(g *gen) []string { return flat(g.zkey(), g.member()) },
+	"zrevrank":         func(g *gen) []string { return flat(g.zkey(), g.member()) },
+	"zpopmin":          func(g *gen) []string { return flat(g.zkey(), g.popCount()) },
+	"zpopmax":          func(g *gen) []string { return flat(g.zkey(), g.popCount()) },
+	"zrangestore":      func(g *gen) []string { return flat(g.zkey(), g.zkey(), g.zrange(true)) },
+	"zremrangebyrank":  func(g *gen) []string { return flat(g.zkey(), g.index(), g.index()) },
+	"zremrangebyscore": func(g *gen) []string { return flat(g.zkey(), g.scoreBound(true), g.scoreBound(false)) },
+	"zremrangebylex":   func(g *gen) []string { return flat(g.zkey(), g.lexBound(true), g.lexBound(false)) },
+	"zrandmember":      func(g *gen) []string { return flat(g.zkey(), g.zrandOpts()) },
+	"zscan":            func(g *gen) []string { return flat(g.zkey(), g.cursor(), g.scanOpts(false)) },
+
+	// Sorted-set algebra (cmd_zsetops.go): sources may be sets too.
+	"zunionstore": func(g *gen) []string { return g.zalgebra(true, true) },
+	"zinterstore": func(g *gen) []string { return g.zalgebra(true, true) },
+	"zdiffstore":  func(g *gen) []string { return g.zalgebra(true, false) },
+	"zunion":      func(g *gen) []string { return g.zalgebra(false, true) },
+	"zinter":      func(g *gen) []string { return g.zalgebra(false, true) },
+	"zdiff":       func(g *gen) []string { return g.zalgebra(false, false) },
+	"zintercard":  func(g *gen) []string { return g.zintercard() },
+
+	// Lists (cmd_list.go), in the shared keys.
+	"lpush":     func(g *gen) []string { return flat(g.lkey(), g.elems(1, 4)) },
+	"rpush":     func(g *gen) []string { return flat(g.lkey(), g.elems(1, 4)) },
+	"lpushx":    func(g *gen) []string { return flat(g.lkey(), g.elems(1, 3)) },
+	"rpushx":    func(g *gen) []string { return flat(g.lkey(), g.elems(1, 3)) },
+	"lpop":      func(g *gen) []string { return flat(g.lkey(), g.popCount()) },
+	"rpop":      func(g *gen) []string { return flat(g.lkey(), g.popCount()) },
+	"llen":      func(g *gen) []string { return flat(g.lkey()) },
+	"lrange":    func(g *gen) []string { return flat(g.lkey(), g.index(), g.index()) },
+	"lindex":    func(g *gen) []string { return flat(g.lkey(), g.index()) },
+	"lset":      func(g *gen) []string { return flat(g.lkey(), g.index(), g.elem()) },
+	"linsert":   func(g *gen) []string { return flat(g.lkey(), g.insertWhere(), g.elem(), g.elem()) },
+	"lrem":      func(g *gen) []string { return flat(g.lkey(), g.index(), g.elem()) },
+	"ltrim":     func(g *gen) []string { return flat(g.lkey(), g.index(), g.index()) },
+	"lpos":      func(g *gen) []string { return g.lpos() },
+	"lmove":     func(g *gen) []string { return flat(g.lkey(), g.lkey(), g.side(), g.side()) },
+	"rpoplpush": func(g *gen) []string { return flat(g.lkey(), g.lkey()) },
+	"lmpop":     func(g *gen) []string { return g.lmpop() },
+
+	// Geo (cmd_geo.go), in the sorted-set keys.
+	"geoadd":         func(g *gen) []string { return g.geoadd() },
+	"geodist":        func(g *gen) []string { return g.geodist() },
+	"geohash":        func(g *gen) []string { return flat(g.zkey(), g.geoMembers(0, 3)) },
+	"geopos":         func(g *gen) []string { return flat(g.zkey(), g.geoMembers(0, 3)) },
+	"geosearch":      func(g *gen) []string { return flat(g.zkey(), g.geosearch(false)) },
+	"geosearchstore": func(g *gen) []string { return flat(g.zkey(), g.zkey(), g.geosearch(true)) },
+
+	// HyperLogLog (cmd_hll.go): written only in hllKeys, see isHLLKey.
+	"pfadd":   func(g *gen) []string { return flat(g.hllKey(), g.hllElems()) },
+	"pfcount": func(g *gen) []string { return flat(g.hllSources(1, 3)) },
+	"pfmerge": func(g *gen) []string { return flat(g.hllKey(), g.hllSources(0, 3)) },
+}
+
+// crdtOnly are the engine's CRDT-specific commands, which redis-server
+// does not have: they are exempt from the comparison (engineCommands
+// skips them, by this list only) and tested in shared/engine.
+var crdtOnly = map[string]bool{
+	"crdt.explain": true, // SEMANTICS.md B12: explains a key's concurrent writes
 }
 
 // weights makes some commands rarer than the default weight of 10.
 var weights = map[string]int{
 	"flushall": 1, "flushdb": 1, "keys": 4, "scan": 4, "dbsize": 4, "randomkey": 4,
 	"set": 30, "sadd": 25, "hset": 25, "incrby": 15, "expire": 15,
+	"zadd": 45, "zincrby": 15, "geoadd": 20, "lpush": 20, "rpush": 20, "linsert": 12, "pfadd": 20, "pfmerge": 12,
 }
 
 func (g *gen) keyValues() []string {

@@ -31,11 +31,11 @@ func modeOf(name string) mode {
 		return modeUnordered
 	case "hgetall":
 		return modePairs
-	case "scan", "hscan", "sscan":
+	case "scan", "hscan", "sscan", "zscan":
 		return modeScan
 	case "ttl", "pttl", "expiretime", "pexpiretime":
 		return modeTTL
-	case "spop", "srandmember", "hrandfield", "randomkey":
+	case "spop", "srandmember", "hrandfield", "zrandmember", "randomkey":
 		return modeRandom
 	}
 	return modeExact
@@ -161,7 +161,7 @@ func (r *run) compareScan(name string, cmd []string, wv, gv resp.Value) string {
 		return ""
 	}
 	group := 1
-	if name == "hscan" {
+	if name == "hscan" || name == "zscan" {
 		group = 2
 	}
 	want, err := r.scanAll(r.ref, cmd, at, group, wv)
@@ -221,6 +221,8 @@ func (r *run) snapshot(name string, cmd []string) snapshot {
 			s.members[string(k.Str)] = ""
 		}
 	case len(cmd) < 2:
+	case name == "zrandmember":
+		r.snapshotZSet(&s, cmd[1])
 	case name == "hrandfield" && string(r.value(r.ref, "TYPE", cmd[1]).Str) == "hash":
 		kv := r.value(r.ref, "HGETALL", cmd[1]).Elems
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -254,7 +256,7 @@ func (r *run) compareRandom(name string, cmd []string, wv, gv resp.Value, pre sn
 		return ""
 	}
 	count, err := strconv.ParseInt(cmd[2], 10, 64)
-	withValues := name == "hrandfield" && len(cmd) >= 4
+	withValues := (name == "hrandfield" || name == "zrandmember") && len(cmd) >= 4
 	if err != nil {
 		return "replies differ (count is not an integer, yet one side accepted it)"
 	}
@@ -333,10 +335,15 @@ func (r *run) dump(s side) map[string]string {
 		switch typ {
 		case "string":
 			val = describe(do([]string{"GET", key}))
+			if isHLLKey(key) {
+				val = "hll " + describe(do([]string{"PFCOUNT", key}))
+			}
 		case "hash":
 			val = sortedElems(do([]string{"HGETALL", key}), 2)
 		case "set":
 			val = sortedElems(do([]string{"SMEMBERS", key}), 1)
+		default:
+			val = dumpValue(do, key, typ)
 		}
 		exp := do([]string{"PEXPIRETIME", key})
 		out[key] = fmt.Sprintf("%s %s\x00%d", typ, val, exp.Int)
@@ -414,11 +421,17 @@ func (r *run) rebuild() {
 		var cmd []string
 		switch typ := string(r.value(r.ref, "TYPE", key).Str); typ {
 		case "string":
+			if isHLLKey(key) {
+				r.dropHLL(key)
+				continue
+			}
 			cmd = []string{"SET", key, string(r.value(r.ref, "GET", key).Str)}
 		case "hash":
 			cmd = append([]string{"HSET", key}, strs(r.value(r.ref, "HGETALL", key))...)
 		case "set":
 			cmd = append([]string{"SADD", key}, strs(r.value(r.ref, "SMEMBERS", key))...)
+		case "zset", "list":
+			cmd = r.rebuildCmd(key, typ)
 		default:
 			r.t.Fatalf("seed %d: rebuild: key %q has type %s", r.seed, key, typ)
 		}

@@ -21,12 +21,17 @@ import (
 // the registers they raised).
 //
 // Death is permanent, which is what lets Join drop dead entries at once
-// and keep the state canonical. An entry is dead when Dels holds a dot
-// outside Seen (a delete its writers did not see: every later delete that
-// removes that dot is unseen too), or when Seen names a tombstone that has
-// been removed (the removing delete came after it and its writers did not
-// see that either). Entries whose Seen is ahead of Dels wait for the
-// missing tombstones to arrive.
+// and keep the state canonical. An entry is dead when Dels holds a
+// tombstone its writers never saw (not in Ctx, the causal context they
+// wrote with: every later delete that removes that tombstone is unseen
+// too), or when Seen names a tombstone that has been removed (the removing
+// delete came after it and its writers did not see that either). A
+// tombstone in Dels but outside Seen that the writers did see was replaced
+// by a delete they saw and the receiver has not got yet: the entry waits,
+// like one whose Seen is ahead of Dels. Writers with equal Seen saw the
+// same tombstones (each removed one was removed by a chain of deletes
+// ending in Seen), so merging their entries, contexts joined, changes
+// nobody's fate.
 //
 // Laws: Join is the causal join on Dels, register max on entries with
 // equal Seen, then the removal of dead entries: commutative, associative,
@@ -37,11 +42,13 @@ type HLLKey struct {
 	Entries []HLLEntry   `cbor:"2,keyasint,omitempty"`
 }
 
-// HLLEntry is registers written by adds that saw the tombstones Seen.
+// HLLEntry is registers written by adds that saw the tombstones Seen
+// live and knew the dots of Ctx.
 type HLLEntry struct {
 	_    struct{} `cbor:",toarray"`
 	Seen []causal.Dot
 	Regs HLL
+	Ctx  causal.Context
 }
 
 // Visible returns the visible entry's registers, or nil: the key holds no
@@ -62,9 +69,10 @@ func (k *HLLKey) Visible() *HLL {
 func (k *HLLKey) Empty() bool { return k == nil || len(k.Dels) == 0 && len(k.Entries) == 0 }
 
 // Write returns the delta of PFADD or PFMERGE raising registers regs
-// (which it keeps) in the visible entry, or creating it.
-func (k *HLLKey) Write(regs HLL) HLLKey {
-	return HLLKey{Entries: []HLLEntry{{Seen: slices.Clone(k.Dels), Regs: regs}}}
+// (which it keeps) in the visible entry, or creating it; cc is the
+// writer's causal context (copied).
+func (k *HLLKey) Write(regs HLL, cc *causal.Context) HLLKey {
+	return HLLKey{Entries: []HLLEntry{{Seen: slices.Clone(k.Dels), Regs: regs, Ctx: cc.Clone()}}}
 }
 
 // Delete returns the delta of a DEL with tombstone dot d and appends the
@@ -84,13 +92,14 @@ func (k *HLLKey) Join(ck *causal.Context, o *HLLKey, co *causal.Context) {
 		j, ok := slices.BinarySearchFunc(k.Entries, oe.Seen, func(e HLLEntry, s []causal.Dot) int { return compareDots(e.Seen, s) })
 		if ok {
 			k.Entries[j].Regs.Join(&oe.Regs)
+			k.Entries[j].Ctx.Join(&oe.Ctx)
 			continue
 		}
-		k.Entries = slices.Insert(k.Entries, j, HLLEntry{Seen: slices.Clone(oe.Seen), Regs: *oe.Regs.Clone()})
+		k.Entries = slices.Insert(k.Entries, j, HLLEntry{Seen: slices.Clone(oe.Seen), Regs: *oe.Regs.Clone(), Ctx: oe.Ctx.Clone()})
 	}
 	k.Entries = slices.DeleteFunc(k.Entries, func(e HLLEntry) bool {
 		for _, d := range k.Dels {
-			if !containsDot(e.Seen, d) {
+			if !containsDot(e.Seen, d) && !e.Ctx.Contains(d) {
 				return true
 			}
 		}
@@ -139,7 +148,7 @@ func (k *HLLKey) Validate() error {
 func (k *HLLKey) Clone() *HLLKey {
 	c := &HLLKey{Dels: slices.Clone(k.Dels)}
 	for _, e := range k.Entries {
-		c.Entries = append(c.Entries, HLLEntry{Seen: slices.Clone(e.Seen), Regs: *e.Regs.Clone()})
+		c.Entries = append(c.Entries, HLLEntry{Seen: slices.Clone(e.Seen), Regs: *e.Regs.Clone(), Ctx: e.Ctx.Clone()})
 	}
 	return c
 }

@@ -1,7 +1,9 @@
 package crdt_test
 
 import (
+	"fmt"
 	"maps"
+	"math"
 	"math/big"
 	"math/rand/v2"
 	"slices"
@@ -836,5 +838,224 @@ func TestValue_ChainBeyondInt64(t *testing.T) {
 		if got, _ := rep.state.S.Get(); string(got) != "9000000000000000000" {
 			t.Fatalf("replica %s reads %q, want 9000000000000000000", rep.id, got)
 		}
+	}
+}
+
+// ---- HLLKey: the DEL-wins HyperLogLog of a key (SEMANTICS.md A9).
+
+// hllKeyKind adds random elements (PFADD, and PFMERGE of a source: a
+// batch of elements, so that deltas carry many registers), or deletes
+// (DEL, a write of another type), as the engine does: a write delta names
+// the tombstones its writer saw and carries no context of its own; a
+// delete mints a tombstone and removes those it saw.
+func hllKeyKind() kind[*crdt.HLLKey] {
+	return kind[*crdt.HLLKey]{
+		empty: func() *crdt.HLLKey { return &crdt.HLLKey{} },
+		join: func(a *crdt.HLLKey, ca *causal.Context, b *crdt.HLLKey, cb *causal.Context, _ bool) *crdt.HLLKey {
+			a.Join(ca, b, cb)
+			return a
+		},
+		clone: (*crdt.HLLKey).Clone,
+		mutate: func(r *rand.Rand, rep *replica[*crdt.HLLKey]) (*crdt.HLLKey, causal.Context) {
+			cur := rep.state.S
+			switch x := r.IntN(10); {
+			case x < 5:
+				return hllKeyAdd(cur, &rep.state.CC, hllLawElems[r.IntN(len(hllLawElems))])
+			case x < 8:
+				n := 1 << r.IntN(11)
+				elems := make([][]byte, n)
+				for i := range elems {
+					elems[i] = fmt.Appendf(nil, "e%d", r.IntN(4096))
+				}
+				return hllKeyAdd(cur, &rep.state.CC, elems...)
+			default:
+				return hllKeyDel(cur, rep.mint())
+			}
+		},
+		dots: func(k *crdt.HLLKey) []causal.Dot { return k.Dots(nil) },
+	}
+}
+
+// hllLawElems are a few elements shared by every replica, so that
+// concurrent adds often raise the same registers.
+var hllLawElems = [][]byte{[]byte("a"), []byte("b"), []byte("c"), []byte("x"), []byte("hello"), []byte("")}
+
+// hllKeyAdd is PFADD: a delta with only the registers raised over the
+// visible HLL (none when nothing is raised and the key exists).
+func hllKeyAdd(cur *crdt.HLLKey, cc *causal.Context, elems ...[]byte) (*crdt.HLLKey, causal.Context) {
+	vis := cur.Visible()
+	exists := vis != nil
+	if vis == nil {
+		vis = &crdt.HLL{}
+	}
+	vis = vis.Clone()
+	var regs crdt.HLL
+	raised := false
+	for _, e := range elems {
+		if i, v, ok := vis.Raises(e); ok {
+			vis.Raise(i, v)
+			regs.Raise(i, v)
+			raised = true
+		}
+	}
+	if exists && !raised {
+		return &crdt.HLLKey{}, causal.Context{}
+	}
+	d := cur.Write(regs, cc)
+	return &d, causal.Context{}
+}
+
+// hllKeyDel is DEL: a no-op on a key with no entry, as in the engine.
+func hllKeyDel(cur *crdt.HLLKey, dot causal.Dot) (*crdt.HLLKey, causal.Context) {
+	if len(cur.Entries) == 0 {
+		return &crdt.HLLKey{}, causal.Context{}
+	}
+	d, rm := cur.Delete(dot, nil)
+	return &d, ctxOf(rm, dot)
+}
+
+// hllKeyLeq is a ⊑ b from dots, contexts and registers: the tombstones
+// are ordered as a dot store, and every entry of a that is still alive
+// under b's tombstones is in b (same Seen) with registers at least as
+// high. An entry is dead when b holds a tombstone its writers never saw,
+// or it saw live a tombstone b has removed.
+func hllKeyLeq(k kind[*crdt.HLLKey]) func(a, b st[*crdt.HLLKey]) bool {
+	return func(a, b st[*crdt.HLLKey]) bool {
+		if !k.leq(a, b) {
+			return false
+		}
+		for _, ea := range a.S.Entries {
+			if hllEntryDead(ea, b) {
+				continue
+			}
+			i := slices.IndexFunc(b.S.Entries, func(eb crdt.HLLEntry) bool { return slices.Equal(eb.Seen, ea.Seen) })
+			if i < 0 {
+				return false
+			}
+			for r, v := range ea.Regs.All() {
+				if b.S.Entries[i].Regs.Register(r) < v {
+					return false
+				}
+			}
+		}
+		return true
+	}
+}
+
+func hllEntryDead(e crdt.HLLEntry, b st[*crdt.HLLKey]) bool {
+	for _, d := range b.S.Dels {
+		if !slices.Contains(e.Seen, d) && !e.Ctx.Contains(d) {
+			return true
+		}
+	}
+	for _, s := range e.Seen {
+		if b.CC.Contains(s) && !slices.Contains(b.S.Dels, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestLaws_HLLKey checks the join laws on DEL-wins HyperLogLog keys of
+// 2-4 replicas adding and deleting concurrently, exchanging deltas out of
+// order and duplicated, and whole states.
+func TestLaws_HLLKey(t *testing.T) {
+	t.Parallel()
+	k := hllKeyKind()
+	simtest.CheckLaws(t, simtest.Lattice[st[*crdt.HLLKey]]{
+		Gen:   k.world,
+		Merge: k.mergeSt,
+		Clone: k.cloneSt,
+		Leq:   hllKeyLeq(k),
+		Runs:  200,
+	})
+}
+
+// ---- Value as a sorted-set score (SEMANTICS.md A6).
+
+var (
+	lawScores = []float64{0, 1.1, -2.5, 4.1, 1e300, -1e-300, math.Inf(1), math.Inf(-1), 3}
+	lawIncrs  = []float64{1, 1.0, 2.0, -0.1, 0.5, 1e300, -7, math.Inf(1), math.Inf(-1)}
+)
+
+// zscoreKind assigns scores (ZADD), increments them (ZINCRBY, also from
+// or to an infinite score) or removes the member (ZREM), as cmd_zset.go
+// does through c.zadd, c.zincr and c.zrem.
+func zscoreKind() kind[*crdt.Value] {
+	return kind[*crdt.Value]{
+		empty: func() *crdt.Value { return &crdt.Value{} },
+		join: func(a *crdt.Value, ca *causal.Context, b *crdt.Value, cb *causal.Context, _ bool) *crdt.Value {
+			a.Join(ca, b, cb)
+			return a
+		},
+		clone: (*crdt.Value).Clone,
+		mutate: func(r *rand.Rand, rep *replica[*crdt.Value]) (*crdt.Value, causal.Context) {
+			d, dcc, _ := randomScoreOp(r, rep.state.S, rep.mint(), rep.stamp())
+			return d, dcc
+		},
+		dots:     func(v *crdt.Value) []causal.Dot { return v.Dots(nil) },
+		leqExtra: resetsLeq,
+	}
+}
+
+// randomScoreOp performs one random score operation and returns its delta
+// and what a sequential Redis would then read (ok false: no member).
+func randomScoreOp(r *rand.Rand, cur *crdt.Value, d causal.Dot, ts hlc.Timestamp) (*crdt.Value, causal.Context, *float64) {
+	switch x := r.IntN(10); {
+	case x < 4:
+		f := lawScores[r.IntN(len(lawScores))]
+		v, rm := cur.Assign(d, ts, crdt.ScoreBytes(f), nil)
+		return &v, ctxOf(rm, d), &f
+	case x < 8:
+		now, _ := cur.Score()
+		next, ok := crdt.AddScore(now, lawIncrs[r.IntN(len(lawIncrs))])
+		if !ok { // Redis refuses a NaN result and changes nothing
+			return &crdt.Value{}, causal.Context{}, &now
+		}
+		v, rm := cur.IncrScore(d, ts, now, next, nil)
+		return &v, ctxOf(rm, d), &next
+	default:
+		v, rm := cur.Remove(nil)
+		return &v, ctxOf(rm), nil
+	}
+}
+
+func TestLaws_ZScore(t *testing.T) {
+	t.Parallel()
+	checkLaws(t, zscoreKind())
+}
+
+// TestOracle_ZScore: without concurrency a score reads exactly as Redis
+// computes it, increment after increment in float64 (the exact counter
+// contributions telescope back to Redis's float64 sums).
+func TestOracle_ZScore(t *testing.T) {
+	t.Parallel()
+	for seed := range uint64(200) {
+		var want *float64
+		syncWorld(t, zscoreKind(), seed, 60,
+			func(r *rand.Rand, rep *replica[*crdt.Value]) (*crdt.Value, causal.Context, string) {
+				cur := rep.state.S
+				if want == nil && cur.Empty() && r.IntN(2) == 0 {
+					f := 0.0 // ZINCRBY of an absent member starts from 0
+					want = &f
+				}
+				d, dcc, w := randomScoreOp(r, cur, rep.mint(), rep.stamp())
+				want = w
+				desc := "zrem"
+				if w != nil {
+					desc = "score " + strconv.FormatFloat(*w, 'g', -1, 64)
+				}
+				return d, dcc, desc
+			},
+			func(rep *replica[*crdt.Value]) string {
+				got, ok := rep.state.S.Score()
+				switch {
+				case ok != (want != nil):
+					return "present " + strconv.FormatBool(ok) + ", oracle " + strconv.FormatBool(want != nil)
+				case ok && got != *want && !(got == 0 && *want == 0):
+					return "score " + strconv.FormatFloat(got, 'g', -1, 64) + ", oracle " + strconv.FormatFloat(*want, 'g', -1, 64)
+				}
+				return ""
+			})
 	}
 }

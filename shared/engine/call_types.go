@@ -137,7 +137,7 @@ func (c *call) pfwrite(name string, regs crdt.HLL) {
 	if k := c.r.keys[name]; k != nil && k.HLL != nil {
 		cur = k.HLL
 	}
-	h := cur.Write(regs)
+	h := cur.Write(regs, &c.r.cc)
 	frag.HLL = &h
 	c.apply(name, frag, rm, added)
 }

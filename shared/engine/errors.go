@@ -44,12 +44,27 @@ var (
 	errMinMaxFloat = errReply("ERR min or max is not a float")
 	errMinMaxLex   = errReply("ERR min or max not valid string range item")
 	errScoreNaN    = errReply("ERR resulting score is not a number (NaN)")
+	errZAddNXXX    = errReply("ERR XX and NX options at the same time are not compatible")
+	errZAddGTLTNX  = errReply("ERR GT, LT, and/or NX options at the same time are not compatible")
+	errZAddIncr    = errReply("ERR INCR option supports a single increment-element pair")
+	errLimitByRank = errReply("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX")
+	errScoresByLex = errReply("ERR syntax error, WITHSCORES not supported in combination with BYLEX")
 	// end of sorted sets
 
 	// Sorted-set algebra (cmd_zsetops.go).
+	errWeightFloat = errReply("ERR weight value is not a float")
+	// errNeedInputKey is a numkeys below 1; cmd is the lowercase name.
+	errNeedInputKey = func(cmd string) Reply {
+		return errReply("ERR at least 1 input key is needed for '" + cmd + "' command")
+	}
 	// end of sorted-set algebra
 
 	// Lists (cmd_list.go).
+	errIndexRange     = errReply("ERR index out of range")
+	errRankZero       = errReply("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list")
+	errCountNegative  = errReply("ERR COUNT can't be negative")
+	errMaxlenNegative = errReply("ERR MAXLEN can't be negative")
+	errLMPopCount     = errReply("ERR count should be greater than 0")
 	// end of lists
 
 	// HyperLogLog (cmd_hll.go).
@@ -57,9 +72,34 @@ var (
 	// end of HyperLogLog
 
 	// Geo (cmd_geo.go).
+	errGeoUnit       = errReply("ERR unsupported unit provided. please use M, KM, FT, MI")
+	errGeoNeedRadius = errReply("ERR need numeric radius")
+	errGeoNeedWidth  = errReply("ERR need numeric width")
+	errGeoNeedHeight = errReply("ERR need numeric height")
+	errGeoRadiusNeg  = errReply("ERR radius cannot be negative")
+	errGeoBoxNeg     = errReply("ERR height or width cannot be negative")
+	errGeoCount      = errReply("ERR COUNT must be > 0")
+	errGeoMember     = errReply("ERR could not decode requested zset member")
+	errGeoStoreWith  = errReply("ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options")
+	errGeoAnyCount   = errReply("ERR the ANY argument requires COUNT argument")
+	// errGeoLonLat takes the coordinates printed with C's "%f".
+	errGeoLonLat = func(lon, lat string) Reply {
+		return errReply("ERR invalid longitude,latitude pair " + lon + "," + lat)
+	}
+	// errGeoFrom and errGeoBy name the command as the client spelled it.
+	errGeoFrom = func(cmd string) Reply {
+		return errReply(sanitize("ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for " + cmd))
+	}
+	errGeoBy = func(cmd string) Reply {
+		return errReply(sanitize("ERR exactly one of BYRADIUS and BYBOX can be specified for " + cmd))
+	}
 	// end of geo
 
-	// Transactions and CRDT commands (session.go, cmd_crdt.go).
+	// Transactions and CRDT commands (session.go, cmd_crdt.go). MULTI,
+	// EXEC and DISCARD errors are at the top of the table.
+	errWatchInMulti = errReply("ERR WATCH inside MULTI is not allowed")
+	errExecAbort    = errReply("EXECABORT Transaction discarded because of previous errors.")
+	errExecArity    = errReply("EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command")
 	// end of transactions
 )
 

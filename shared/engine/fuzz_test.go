@@ -25,8 +25,11 @@ import (
 // may not have yet (they answer "unknown command", which is fine). Its
 // size is fixed because committed corpora encode indices modulo it: to
 // add a command, replace a rarely useful entry, and expect the corpora to
-// test something slightly different.
-var fuzzCommands = [80]string{
+// test something slightly different. (It grew from 80 to 144 entries for
+// sorted sets, lists, HyperLogLog and geo, appended so that the first 80
+// indices kept their meaning; a command byte is below 0xE0, so at most 224
+// entries are reachable.)
+var fuzzCommands = [144]string{
 	"GET", "SET", "INCR", "DECR", "INCRBY", "DECRBY", "INCRBYFLOAT", "APPEND",
 	"SETRANGE", "GETRANGE", "GETSET", "GETDEL", "GETEX", "MSET", "MGET", "MSETNX",
 	"SETNX", "SETEX", "PSETEX", "STRLEN", "DEL", "UNLINK", "EXISTS", "TYPE",
@@ -37,11 +40,20 @@ var fuzzCommands = [80]string{
 	"SREM", "SMEMBERS", "SISMEMBER", "SCARD", "SPOP", "SRANDMEMBER", "SMOVE", "SINTER",
 	"SUNION", "SDIFF", "SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE", "SSCAN", "SMISMEMBER", "HSTRLEN",
 	"HMSET", "SUBSTR", "FLUSHDB", "PEXPIRETIME", "SINTERCARD", "SETBIT", "LCS", "OBJECT",
+	"ZADD", "ZINCRBY", "ZREM", "ZSCORE", "ZMSCORE", "ZCARD", "ZCOUNT", "ZLEXCOUNT",
+	"ZRANGE", "ZRANGEBYSCORE", "ZREVRANGEBYSCORE", "ZRANGEBYLEX", "ZREVRANGEBYLEX", "ZREVRANGE", "ZRANK", "ZREVRANK",
+	"ZPOPMIN", "ZPOPMAX", "ZRANGESTORE", "ZREMRANGEBYRANK", "ZREMRANGEBYSCORE", "ZREMRANGEBYLEX", "ZRANDMEMBER", "ZSCAN",
+	"ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE", "ZUNION", "ZINTER", "ZDIFF", "ZINTERCARD", "PFADD",
+	"PFCOUNT", "PFMERGE", "LPUSH", "RPUSH", "LPUSHX", "RPUSHX", "LPOP", "RPOP",
+	"LLEN", "LRANGE", "LINDEX", "LSET", "LINSERT", "LREM", "LTRIM", "LPOS",
+	"LMOVE", "RPOPLPUSH", "LMPOP", "CRDT.EXPLAIN", "GEOADD", "GEODIST", "GEOPOS", "GEOHASH",
+	"GEOSEARCH", "GEOSEARCHSTORE", "GEORADIUS", "GEORADIUSBYMEMBER", "BLPOP", "BZPOPMIN", "DUMP", "RESTORE",
 }
 
 // fuzzTokens is the argument vocabulary: a few keys and members, edge-case
-// numbers and every option word. Fixed size, as fuzzCommands.
-var fuzzTokens = [64]string{
+// numbers and every option word. Fixed size, as fuzzCommands (grown from
+// 64 to 128 the same way).
+var fuzzTokens = [128]string{
 	"k0", "k1", "k2", "k3", "f0", "f1", "m0", "m1",
 	"0", "1", "-1", "2", "10", "100", "3.5", "-2e3",
 	"1e308", "-1e308", "inf", "-inf", "nan", "9223372036854775807", "-9223372036854775808", "4611686018427387904",
@@ -50,6 +62,14 @@ var fuzzTokens = [64]string{
 	"*", "k*", "?0", "[a-z]*", "string", "hash", "set", "",
 	"0.1", "abc", "1700000000", "1700000000000", "0x10", " 1", "1 ", "1.0",
 	"\x00", "\xff\xfe", "DB", "LIMIT", "IDX", "LEN", "ENCODING", "FREQ",
+	"WITHSCORES", "BYSCORE", "BYLEX", "REV", "CH", "INCR", "WEIGHTS", "AGGREGATE",
+	"SUM", "MIN", "MAX", "LEFT", "RIGHT", "BEFORE", "AFTER", "RANK",
+	"MAXLEN", "(1", "[m0", "(m1", "-", "+", "+inf", "(-inf",
+	"1.1", "2.1", "4.1", "-0", "0x1p3", "3", "5", "-5",
+	"m2", "x", "y", "z", "zset", "list", "2.5", "-0.5",
+	"1e-300", "5e-324", "1000", "-3", "WITHCOORD", "WITHDIST", "KM", "13.361389",
+	"38.115556", "15.087269", "37.502669", "FROMMEMBER", "BYRADIUS", "ASC", "STORE", "ANY",
+	"k4", "k5", "m3", "[", "(", "1.5", "-1.5", "7",
 }
 
 type fuzzOpKind uint8
@@ -437,8 +457,13 @@ func fuzzCheckConverged(t *testing.T, reps [2]*engine.Replica, now int64) {
 	}
 	reads := [][][]byte{{[]byte("DBSIZE")}, {[]byte("KEYS"), []byte("*")}}
 	for _, k := range fuzzTokens[:8] {
-		for _, cmd := range []string{"TYPE", "GET", "PTTL", "HGETALL", "SMEMBERS"} {
-			reads = append(reads, [][]byte{[]byte(cmd), []byte(k)})
+		for _, cmd := range [][]string{{"TYPE"}, {"GET"}, {"PTTL"}, {"HGETALL"}, {"SMEMBERS"},
+			{"ZRANGE", "0", "-1", "WITHSCORES"}, {"LRANGE", "0", "-1"}, {"PFCOUNT"}} {
+			args := [][]byte{[]byte(cmd[0]), []byte(k)}
+			for _, a := range cmd[1:] {
+				args = append(args, []byte(a))
+			}
+			reads = append(reads, args)
 		}
 	}
 	for _, args := range reads {
@@ -486,6 +511,9 @@ func FuzzDecodeDelta(f *testing.F) {
 			for _, cmd := range [][]string{
 				{"TYPE"}, {"GET"}, {"PTTL"}, {"HGETALL"}, {"SMEMBERS"}, {"INCR"},
 				{"INCRBYFLOAT", "1.5"}, {"APPEND", "x"}, {"HINCRBY", "f0", "1"}, {"SADD", "m0"},
+				{"ZADD", "1", "m0"}, {"ZINCRBY", "2.5", "m0"}, {"ZRANGE", "0", "-1", "WITHSCORES"}, {"ZPOPMIN"},
+				{"RPUSH", "x"}, {"LINSERT", "BEFORE", "x", "y"}, {"LRANGE", "0", "-1"}, {"LPOP"},
+				{"PFADD", "e"}, {"PFCOUNT"},
 				{"EXPIRE", "10"}, {"COPY", "copy"}, {"DEL"},
 			} {
 				args := [][]byte{[]byte(cmd[0]), []byte(name)}
@@ -568,6 +596,25 @@ var fuzzSeeds = []struct {
 		"a: HSET k0 f0 1 f1 abc", "a: HINCRBY k0 f0 5", "a: HINCRBYFLOAT k0 f0 1.5", "b: HDEL k0 f1",
 		"a: SADD k1 m0 m1", "b: SADD k1 m1", "a: SREM k1 m0", "b: SPOP k1", "a: SMOVE k1 k2 m1",
 		"deliverall a", "deliverall b", "a: HGETALL k0", "b: SMEMBERS k1",
+	)},
+	{name: "zsets", script: fuzzScript(
+		"a: ZADD k0 1.1 m0 2.1 m1", "b: ZADD k0 2.1 m0", "a: ZINCRBY k0 1.0 m0", "b: ZINCRBY k0 -0.5 m0",
+		"deliverall a", "deliverall b", "a: ZREM k0 m0", "b: ZINCRBY k0 2.5 m0", "a: ZADD k0 GT CH 5 m1",
+		"a: ZADD k1 inf m2 -inf m3", "b: ZINCRBY k1 inf m2", "a: ZPOPMIN k0", "b: ZPOPMIN k0",
+		"a: ZREMRANGEBYSCORE k0 (1 +inf", "a: ZUNIONSTORE k2 2 k0 k1 WEIGHTS 2 1", "a: ZRANGE k2 0 -1 WITHSCORES",
+		"deliverall a", "deliverall b", "fullsync b", "b: ZRANGE k0 (1 +inf BYSCORE LIMIT 0 1",
+	)},
+	{name: "lists", script: fuzzScript(
+		"a: RPUSH k0 x y z", "deliverall a", "a: LINSERT k0 AFTER x 1", "b: LINSERT k0 AFTER x 2",
+		"a: LSET k0 0 a", "b: LSET k0 0 b", "b: LPOP k0", "a: RPOP k0", "deliver b 0", "deliverall a",
+		"deliverall b", "a: LREM k0 0 y", "b: LTRIM k0 0 0", "a: LMOVE k0 k1 LEFT RIGHT",
+		"b: LPUSH k0 5 5 5", "dup 2", "deliverall a", "deliverall b", "a: LRANGE k0 0 -1", "a: LPOS k0 5 RANK -1",
+	)},
+	{name: "hll", script: fuzzScript(
+		"a: PFADD k0 x y z", "b: PFADD k0 m0", "deliverall a", "b: DEL k0", "a: PFADD k0 m1",
+		"a: PFMERGE k1 k0", "b: PFADD k1 m2", "a: EXPIRE k1 100", "deliverall b", "deliverall a",
+		"a: DEL k0", "a: PFADD k0 x", "a: DEL k0", "a: PFADD k0 y", "deliver a 2", "deliver a 0",
+		"deliverall a", "b: PFCOUNT k0 k1", "exec a: PFADD k2 x; ZADD k2 1 m0; SET k2 v",
 	)},
 	{name: "keyspace", script: fuzzScript(
 		"a: SET k0 1", "a: SET k1 2", "a: KEYS *", "a: SCAN 0 MATCH k* COUNT 10", "a: RANDOMKEY",
