@@ -299,7 +299,10 @@ func (x *exec) compareStateBased(snaps [][]byte, converged []byte) error {
 // key.
 var (
 	globalReads = [][]string{{"DBSIZE"}, {"KEYS", "*"}, {"SCAN", "0", "COUNT", "1000"}}
-	keyReads    = []string{"GET", "TYPE", "EXISTS", "PEXPIRETIME", "STRLEN", "HGETALL", "HLEN", "SMEMBERS", "SCARD"}
+	keyReads    = []string{"GET", "TYPE", "EXISTS", "PEXPIRETIME", "STRLEN", "HGETALL", "HLEN", "SMEMBERS", "SCARD", "ZCARD", "LLEN", "PFCOUNT"}
+	// rangeReads read a whole collection in its order (the sorted-set
+	// index and the list order, rebuilt by a restored replica).
+	rangeReads = [][]string{{"ZRANGE", "", "0", "-1", "WITHSCORES"}, {"LRANGE", "", "0", "-1"}}
 )
 
 // battery returns the read commands the engine has, for the keys named in
@@ -320,6 +323,12 @@ func (x *exec) battery(snap []byte) ([][]string, error) {
 		for _, c := range keyReads {
 			if x.have[lower(c)] {
 				out = append(out, []string{c, name})
+			}
+		}
+		for _, c := range rangeReads {
+			if x.have[lower(c[0])] {
+				c = append([]string{c[0], name}, c[2:]...)
+				out = append(out, c)
 			}
 		}
 	}
