@@ -96,7 +96,7 @@ func TestE2E_GoRedis(t *testing.T) {
 			if _, err := c.Get(ctx, "missing").Result(); err != redis.Nil {
 				t.Fatalf("GET missing: %v", err)
 			}
-			if err := c.Do(ctx, "LPUSHX", "x").Err(); err == nil || !strings.Contains(err.Error(), "unknown command") {
+			if err := c.Do(ctx, "NOSUCHCOMMAND", "x").Err(); err == nil || !strings.Contains(err.Error(), "unknown command") {
 				t.Fatalf("unknown command: %v", err)
 			}
 		})
@@ -115,5 +115,48 @@ func TestE2E_RequirePass(t *testing.T) {
 	defer a.Close()
 	if err := a.Set(ctx, "k", "v", 0).Err(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestE2E_Watch runs go-redis's optimistic locking (WATCH, MULTI, EXEC)
+// against the hub: a transaction whose watched key another client changed
+// fails with TxFailedErr, and the retry succeeds.
+func TestE2E_Watch(t *testing.T) {
+	addr := startHub(t)
+	ctx := context.Background()
+	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 3})
+	defer c.Close()
+	other := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2})
+	defer other.Close()
+	if err := c.Set(ctx, "n", "1", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	incr := func(interfere bool) error {
+		return c.Watch(ctx, func(tx *redis.Tx) error {
+			n, err := tx.Get(ctx, "n").Int()
+			if err != nil {
+				return err
+			}
+			if interfere {
+				if err := other.Set(ctx, "n", "100", 0).Err(); err != nil {
+					return err
+				}
+			}
+			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.Set(ctx, "n", n+1, 0)
+				p.Ping(ctx)
+				return nil
+			})
+			return err
+		}, "n")
+	}
+	if err := incr(true); err != redis.TxFailedErr {
+		t.Fatalf("transaction after a concurrent SET: %v, want TxFailedErr", err)
+	}
+	if err := incr(false); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if v, err := c.Get(ctx, "n").Result(); err != nil || v != "101" {
+		t.Fatalf("GET n = %q, %v; want 101", v, err)
 	}
 }

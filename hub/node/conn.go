@@ -1,7 +1,6 @@
 package node
 
 import (
-	"bytes"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -18,16 +17,17 @@ import (
 // whose unparsed input grows past it is disconnected.
 const maxQueryBuffer = 1 << 30
 
-// client is one RESP connection.
+// client is one RESP connection. Its fields belong to the connection's
+// goroutine, except while it waits for the owner to answer a request:
+// then the owner may run the client's queued connection commands (EXEC of
+// a transaction holding PING, CLIENT SETNAME, HELLO ...) through sess.Host.
 type client struct {
 	id     int64
 	conn   net.Conn
 	name   string
 	proto  int
 	authed bool
-	multi  [][][]byte // queued commands; nil when not in MULTI
-	inMult bool
-	dirty  bool // a queued command was rejected: EXEC aborts
+	sess   *engine.Session // transaction state; used by the owner goroutine
 }
 
 func (n *Node) accept(ctx context.Context, ln net.Listener) {
@@ -42,6 +42,7 @@ func (n *Node) accept(ctx context.Context, ln net.Listener) {
 		n.mu.Lock()
 		n.nextID++
 		c := &client{id: n.nextID, conn: conn, proto: 2, authed: n.cfg.RequirePass == ""}
+		c.sess = &engine.Session{Host: connHost{n: n, c: c}}
 		n.clients[c.id] = c
 		n.mu.Unlock()
 		go n.serve(ctx, c)
@@ -119,45 +120,92 @@ func (n *Node) serve(ctx context.Context, c *client) {
 	}
 }
 
-// pipeline answers the commands of one read: connection commands here,
-// data commands in one request to the owner goroutine, replies in order.
+// pipeline answers the commands of one read, in order. Connection
+// commands are answered here; everything else, and every command of a
+// transaction, goes to the owner goroutine in as few requests as the
+// order allows: one per pipeline unless a connection command follows a
+// command that may enter or leave MULTI (the session must be settled to
+// know whether to queue it). Each reply is written in the protocol the
+// client spoke when it sent the command.
 func (n *Node) pipeline(ctx context.Context, c *client, cmds [][][]byte, out []byte) ([]byte, bool) {
-	replies := make([]engine.Reply, len(cmds))
-	local := make([]bool, len(cmds))
-	var batch [][][]byte
-	var slots []int
+	p := pipe{n: n, ctx: ctx, c: c, replies: make([]engine.Reply, len(cmds)), protos: make([]int, len(cmds))}
 	quit := false
 	for i, args := range cmds {
-		r, handled, q := n.connCommand(ctx, c, args)
-		if handled {
-			replies[i], local[i] = r, true
-			if q {
-				quit = true
-				cmds = cmds[:i+1]
-				break
-			}
+		p.protos[i] = c.proto
+		name := strings.ToLower(string(args[0]))
+		switch {
+		case !c.authed && name != "auth" && name != "hello" && name != "quit":
+			p.replies[i] = errR("NOAUTH Authentication required.")
 			continue
-		}
-		batch = append(batch, args)
-		slots = append(slots, i)
-	}
-	if len(batch) > 0 {
-		got := n.call(ctx, batch, false)
-		for j, i := range slots {
-			if j < len(got) {
-				replies[i] = got[j]
+		case name == "quit":
+			p.replies[i], quit = simple("OK"), true
+		case name == "reset" && len(args) == 1:
+			p.flush()
+			p.replies[i] = n.reset(c, args)
+			p.protos[i] = c.proto
+			continue
+		case isConnCommand(name):
+			if p.settling {
+				p.flush()
+			}
+			if !c.sess.InMulti() {
+				p.replies[i] = n.connCommand(c, args)
+				continue
 			}
 		}
+		if quit {
+			cmds = cmds[:i+1]
+			break
+		}
+		p.add(i, args, name)
 	}
+	p.flush()
 	for i := range cmds {
-		out = engine.AppendReply(out, replies[i], c.proto)
+		out = engine.AppendReply(out, p.replies[i], p.protos[i])
 	}
 	return out, quit
 }
 
-// call hands a batch to the owner and waits for its replies.
-func (n *Node) call(ctx context.Context, cmds [][][]byte, atomic bool) []engine.Reply {
-	req := request{cmds: cmds, atomic: atomic, done: make(chan []engine.Reply, 1)}
+// pipe collects the commands of a pipeline bound for the owner.
+type pipe struct {
+	n        *Node
+	ctx      context.Context
+	c        *client
+	replies  []engine.Reply
+	protos   []int
+	batch    [][][]byte
+	slots    []int
+	settling bool // the batch holds MULTI, EXEC or DISCARD
+}
+
+func (p *pipe) add(i int, args [][]byte, name string) {
+	p.batch = append(p.batch, args)
+	p.slots = append(p.slots, i)
+	if name == "multi" || name == "exec" || name == "discard" {
+		p.settling = true
+	}
+}
+
+// flush sends the batch to the owner and waits for its replies.
+func (p *pipe) flush() {
+	if len(p.batch) == 0 {
+		return
+	}
+	got := p.n.call(p.ctx, p.c.sess, p.batch)
+	for j, i := range p.slots {
+		if j < len(got) {
+			p.replies[i] = got[j]
+		} else {
+			p.replies[i] = errR("ERR server shutting down")
+		}
+	}
+	p.batch, p.slots, p.settling = nil, nil, false
+}
+
+// call hands a batch to the owner and waits for its replies. The session
+// is the owner's until the replies arrive.
+func (n *Node) call(ctx context.Context, sess *engine.Session, cmds [][][]byte) []engine.Reply {
+	req := request{cmds: cmds, sess: sess, done: make(chan []engine.Reply, 1)}
 	select {
 	case n.reqs <- req:
 	case <-ctx.Done():
@@ -175,91 +223,109 @@ func simple(s string) engine.Reply { return engine.Reply{Kind: engine.KindSimple
 func errR(s string) engine.Reply   { return engine.Reply{Kind: engine.KindError, Str: []byte(s)} }
 func bulk(s string) engine.Reply   { return engine.Reply{Kind: engine.KindBulk, Str: []byte(s)} }
 
-// connCommand handles commands that concern the connection rather than the
-// keyspace. handled is false for everything the engine runs.
-func (n *Node) connCommand(ctx context.Context, c *client, args [][]byte) (r engine.Reply, handled, quit bool) {
+func arityErr(name string) engine.Reply {
+	return errR("ERR wrong number of arguments for '" + name + "' command")
+}
+
+// connArity is the Redis arity of the commands the hub answers itself
+// (positive: exact; negative: at least). QUIT and a well-formed RESET are
+// answered before routing and never queued, as in Redis; RESET is listed
+// for its arity error, which inside MULTI aborts the transaction.
+var connArity = map[string]int{
+	"ping": -1, "echo": 2, "select": 2, "auth": -2, "hello": -1, "client": -2, "command": -1, "info": -1,
+	"reset": 1,
+}
+
+func isConnCommand(name string) bool { _, ok := connArity[name]; return ok }
+
+// checkConn validates a connection command as Redis does before running
+// or queueing it: arity, and CLIENT's subcommand and its arity. It returns
+// an error reply, or a zero Reply when the command is valid.
+func checkConn(args [][]byte) engine.Reply {
 	name := strings.ToLower(string(args[0]))
-	if !c.authed && name != "auth" && name != "hello" && name != "quit" {
-		return errR("NOAUTH Authentication required."), true, false
+	ar := connArity[name]
+	if ar >= 0 && len(args) != ar || ar < 0 && len(args) < -ar {
+		return arityErr(name)
 	}
-	if c.inMult {
-		switch name {
-		case "exec", "discard", "multi", "watch", "quit", "reset":
-		default:
-			if rep, ok := n.replica.Check(args); !ok {
-				c.dirty = true
-				return rep, true, false
-			}
-			c.multi = append(c.multi, cloneArgs(args))
-			return simple("QUEUED"), true, false
-		}
+	if name != "client" {
+		return engine.Reply{}
 	}
-	switch name {
+	sub := strings.ToLower(string(args[1]))
+	subArity := map[string]int{"setname": 3, "getname": 2, "id": 2, "setinfo": -4}
+	ar, ok := subArity[sub]
+	switch {
+	case !ok:
+		return errR(fmt.Sprintf("ERR unknown subcommand '%s'. Try CLIENT HELP.", args[1]))
+	case ar >= 0 && len(args) != ar || ar < 0 && len(args) < -ar:
+		return arityErr("client|" + sub)
+	}
+	return engine.Reply{}
+}
+
+// connHost lets a transaction queue the hub's connection commands and
+// EXEC run them (engine.Host). Run is called on the owner goroutine while
+// the client's goroutine waits for the EXEC reply.
+type connHost struct {
+	n *Node
+	c *client
+}
+
+func (h connHost) Check(args [][]byte) (engine.Reply, bool) {
+	if !isConnCommand(strings.ToLower(string(args[0]))) {
+		return engine.Reply{}, false
+	}
+	return checkConn(args), true
+}
+
+func (h connHost) Run(args [][]byte) engine.Reply { return h.n.connCommand(h.c, args) }
+
+// connCommand runs a command that concerns the connection rather than the
+// keyspace (isConnCommand).
+func (n *Node) connCommand(c *client, args [][]byte) engine.Reply {
+	if r := checkConn(args); r.IsError() {
+		return r
+	}
+	switch strings.ToLower(string(args[0])) {
 	case "ping":
 		switch len(args) {
 		case 1:
-			return simple("PONG"), true, false
+			return simple("PONG")
 		case 2:
-			return engine.Reply{Kind: engine.KindBulk, Str: args[1]}, true, false
+			return engine.Reply{Kind: engine.KindBulk, Str: args[1]}
 		}
-		return errR("ERR wrong number of arguments for 'ping' command"), true, false
+		return arityErr("ping")
 	case "echo":
-		if len(args) != 2 {
-			return errR("ERR wrong number of arguments for 'echo' command"), true, false
-		}
-		return engine.Reply{Kind: engine.KindBulk, Str: args[1]}, true, false
-	case "quit":
-		return simple("OK"), true, true
+		return engine.Reply{Kind: engine.KindBulk, Str: args[1]}
 	case "select":
-		if len(args) != 2 {
-			return errR("ERR wrong number of arguments for 'select' command"), true, false
-		}
 		if string(args[1]) != "0" {
-			return errR("ERR DB index is out of range"), true, false
+			return errR("ERR DB index is out of range")
 		}
-		return simple("OK"), true, false
+		return simple("OK")
 	case "auth":
-		return n.auth(c, args), true, false
+		return n.auth(c, args)
 	case "hello":
-		return n.hello(c, args), true, false
+		return n.hello(c, args)
 	case "client":
-		return n.clientCmd(c, args), true, false
+		return n.clientCmd(c, args)
 	case "command":
-		return n.commandCmd(args), true, false
+		return n.commandCmd(args)
 	case "info":
-		return bulk(n.info()), true, false
-	case "multi":
-		if c.inMult {
-			return errR("ERR MULTI calls can not be nested"), true, false
-		}
-		c.inMult, c.multi, c.dirty = true, nil, false
-		return simple("OK"), true, false
-	case "discard":
-		if !c.inMult {
-			return errR("ERR DISCARD without MULTI"), true, false
-		}
-		c.inMult, c.multi = false, nil
-		return simple("OK"), true, false
-	case "exec":
-		if !c.inMult {
-			return errR("ERR EXEC without MULTI"), true, false
-		}
-		queued, dirty := c.multi, c.dirty
-		c.inMult, c.multi, c.dirty = false, nil, false
-		if dirty {
-			return errR("EXECABORT Transaction discarded because of previous errors."), true, false
-		}
-		return engine.Reply{Kind: engine.KindArray, Elems: n.call(ctx, queued, true)}, true, false
+		return bulk(n.info())
+	case "reset":
+		return n.reset(c, args) // queued only with an arity error: unreachable
 	}
-	return engine.Reply{}, false, false
+	return errR("ERR internal error") // unreachable: isConnCommand
 }
 
-func cloneArgs(args [][]byte) [][]byte {
-	out := make([][]byte, len(args))
-	for i, a := range args {
-		out[i] = bytes.Clone(a)
+// reset is RESET: the connection returns to its state after connecting.
+// The caller has flushed the pipeline, so the session is idle.
+func (n *Node) reset(c *client, args [][]byte) engine.Reply {
+	if len(args) != 1 {
+		return arityErr("reset")
 	}
-	return out
+	c.sess.Reset()
+	c.proto, c.name, c.authed = 2, "", n.cfg.RequirePass == ""
+	return simple("RESET")
 }
 
 func (n *Node) auth(c *client, args [][]byte) engine.Reply {
@@ -331,14 +397,8 @@ func (n *Node) hello(c *client, args [][]byte) engine.Reply {
 }
 
 func (n *Node) clientCmd(c *client, args [][]byte) engine.Reply {
-	if len(args) < 2 {
-		return errR("ERR wrong number of arguments for 'client' command")
-	}
 	switch strings.ToLower(string(args[1])) {
 	case "setname":
-		if len(args) != 3 {
-			return errR("ERR wrong number of arguments for 'client|setname' command")
-		}
 		c.name = string(args[2])
 		return simple("OK")
 	case "getname":

@@ -63,13 +63,15 @@ type Node struct {
 	started  time.Time
 	respAddr net.Addr
 	httpAddr net.Addr
+	ready    chan struct{} // closed once both listeners are bound
 }
 
-// request is one pipeline (or one EXEC batch) for the owner goroutine.
+// request is the part of one pipeline that the owner goroutine runs, on
+// the client's transaction session (MULTI queues, EXEC runs atomically).
 type request struct {
-	cmds   [][][]byte
-	atomic bool // run as one transaction (MULTI/EXEC)
-	done   chan []engine.Reply
+	cmds [][][]byte
+	sess *engine.Session
+	done chan []engine.Reply
 }
 
 // New validates cfg, loads or creates the hub's identity in cfg.Dir and
@@ -91,7 +93,7 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	return &Node{cfg: cfg, log: log, replica: r, name: name, reqs: make(chan request, 64),
-		clients: map[int64]*client{}}, nil
+		clients: map[int64]*client{}, ready: make(chan struct{})}, nil
 }
 
 // loadIdentity reads "name\nreplica-id\n" from dir/identity, creating it on
@@ -139,6 +141,17 @@ func loadIdentity(dir, want string) (string, causal.ReplicaID, error) {
 	return name, id, nil
 }
 
+// Ready is closed once Run has bound its listeners; then RESPAddr and
+// HTTPAddr report the bound addresses (port 0 resolved). In-process tests
+// wait on it instead of polling.
+func (n *Node) Ready() <-chan struct{} { return n.ready }
+
+// RESPAddr is the bound RESP address; valid once Ready is closed.
+func (n *Node) RESPAddr() net.Addr { return n.respAddr }
+
+// HTTPAddr is the bound HTTP address; valid once Ready is closed.
+func (n *Node) HTTPAddr() net.Addr { return n.httpAddr }
+
 // Run serves until ctx is cancelled.
 func (n *Node) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
@@ -153,6 +166,7 @@ func (n *Node) Run(ctx context.Context) error {
 		return fmt.Errorf("listen http: %w", err)
 	}
 	n.respAddr, n.httpAddr, n.started = ln.Addr(), hln.Addr(), time.Now()
+	close(n.ready)
 	if n.cfg.AddrFile != "" {
 		body := fmt.Sprintf("resp=%s\nhttp=%s\n", ln.Addr(), hln.Addr())
 		if err := os.WriteFile(n.cfg.AddrFile, []byte(body), 0o644); err != nil {
@@ -195,14 +209,9 @@ func (n *Node) own(ctx context.Context) {
 			n.replica.Expire(time.Now().UnixNano())
 		case req := <-n.reqs:
 			now := time.Now().UnixNano()
-			if req.atomic {
-				replies, _, _ := n.replica.Exec(now, req.cmds)
-				req.done <- replies
-				continue
-			}
 			replies := make([]engine.Reply, len(req.cmds))
 			for i, args := range req.cmds {
-				replies[i], _, _ = n.replica.Do(now, args)
+				replies[i], _ = n.replica.Run(req.sess, now, args)
 			}
 			req.done <- replies
 		}

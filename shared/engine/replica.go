@@ -50,7 +50,11 @@ type Replica struct {
 	live  int // keys whose shown type is not TypeNone
 	exp   expiryHeap
 	stats Stats
-	ver   uint64 // last version given to a key (Key.ver), for WATCH
+	ver   uint64 // counts joins into keys, for WATCH
+	// touched holds, per slot of key names (touchSlot), the version of the
+	// latest join into any key of the slot, deleted keys included; nil
+	// until the first WATCH.
+	touched []uint64
 	// keyOrder caches the keys in scan order; nil when stale.
 	keyOrder []string
 }
@@ -210,7 +214,9 @@ func (r *Replica) joinKey(name string, dk *Key, co *causal.Context, full bool) {
 	}
 	k.join(&r.cc, dk, co, full, false)
 	r.ver++
-	k.ver = r.ver
+	if r.touched != nil {
+		r.touched[touchSlot(name)] = r.ver
+	}
 	after := k.Type() != TypeNone
 	switch {
 	case before && !after:
@@ -358,4 +364,25 @@ func (s *splitMix) Uint64() uint64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
+}
+
+// touchSlots is the number of slots of Replica.touched: 128 KiB, so that a
+// watched key shares its slot with one key in 16,384 (a write to one of
+// those aborts the transaction too: the safe direction).
+const touchSlots = 1 << 14
+
+// touchSlot hashes a key name to its slot (FNV-1a).
+func touchSlot(name string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(name); i++ {
+		h ^= uint32(name[i])
+		h *= 16777619
+	}
+	return int(h % touchSlots)
+}
+
+// touchedSince reports whether any join into key name (a write, a merged
+// delta, a delete) happened after version since.
+func (r *Replica) touchedSince(name string, since uint64) bool {
+	return r.touched != nil && r.touched[touchSlot(name)] > since
 }

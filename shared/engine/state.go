@@ -72,7 +72,6 @@ type Key struct {
 	hashLive  int          // present fields in Hash; not encoded, rebuilt by fix
 	zidx      *crdt.ZIndex // visible scores of ZSet in order; not encoded
 	scheduled int64        // expiry time last pushed on the replica's heap
-	ver       uint64       // bumped by every join into the key, for WATCH
 }
 
 // List is a list key's contents: in a replica's state the Sequence, in a
