@@ -2,13 +2,14 @@ package engine
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strconv"
 
 	"lattice/shared/crdt"
 )
 
-// scanCommands: SCAN, HSCAN, SSCAN (cursor iteration).
+// scanCommands: SCAN, HSCAN, SSCAN, ZSCAN (cursor iteration).
 //
 // Cursors. Names are visited in scan order: by the 64-bit FNV-1a hash of
 // the name, then by name. A cursor is the hash to resume from: a call
@@ -29,10 +30,10 @@ import (
 // about scanPasses times instead of n/COUNT times. COUNT is only a hint in
 // Redis too.
 //
-// Small collections. Redis stores small hashes as listpacks and small sets
-// of integers as intsets, and HSCAN and SSCAN of those ignore the cursor
-// and COUNT and return everything with cursor 0 (intsets in numeric
-// order). We do the same whenever the collection would have that encoding
+// Small collections. Redis stores small hashes and sorted sets as
+// listpacks and small sets of integers as intsets, and HSCAN, SSCAN and
+// ZSCAN of those ignore the cursor and COUNT and return everything with
+// cursor 0 (intsets in numeric order, sorted sets in rank order). We do the same whenever the collection would have that encoding
 // in a fresh redis-server 7.0.15 (default limits below); Redis keeps a
 // collection that once outgrew them in the large encoding, which we cannot
 // tell from its contents.
@@ -40,6 +41,7 @@ var scanCommands = []command{
 	{name: "scan", arity: -2, flags: flagReadonly, run: cmdScan},
 	{name: "hscan", arity: -3, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, run: cmdHScan},
 	{name: "sscan", arity: -3, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, run: cmdSScan},
+	{name: "zscan", arity: -3, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, run: cmdZScan},
 }
 
 // scanHash is 64-bit FNV-1a, the scan order's hash.
@@ -78,6 +80,8 @@ const (
 	hashMaxListpackEntries = 512 // hash-max-listpack-entries
 	hashMaxListpackValue   = 64  // hash-max-listpack-value
 	setMaxIntsetEntries    = 512 // set-max-intset-entries
+	zsetMaxListpackEntries = 128 // zset-max-listpack-entries
+	zsetMaxListpackValue   = 64  // zset-max-listpack-value
 )
 
 // scanPasses bounds how many calls a whole scan takes when each call costs
@@ -376,4 +380,76 @@ func intsetMembers(s crdt.ORSet) (members []string, ok bool) {
 		members[i] = nums[i].m
 	}
 	return members, true
+}
+
+// cmdZScan is ZSCAN key cursor [MATCH pattern] [COUNT count]: member and
+// score pairs, MATCH applying to the member. Scores are bulk strings in
+// RESP3 too, with the text of ZSCORE, as Redis sends them.
+func cmdZScan(c *call) Reply {
+	cursor, ok := parseCursor(c.args[2])
+	if !ok {
+		return errInvalidCur
+	}
+	k, wrong := c.lookupType(string(c.args[1]), TypeZSet)
+	switch {
+	case wrong:
+		return errWrongType
+	case k == nil:
+		return emptyScan()
+	}
+	o, errR, ok := parseScanOpts(c.args, 3, false)
+	if !ok {
+		return errR
+	}
+	if es, ok := listpackEntries(k.zidx); ok {
+		var items []Reply
+		for _, e := range es {
+			if o.matches(e.Member) {
+				items = append(items, bulkStr(e.Member), bulkStr(listpackScore(e.Score)))
+			}
+		}
+		return scanReply(0, items)
+	}
+	var members []string
+	for m := range k.ZSet {
+		if _, live := k.zidx.Score(m); live && scanHash(m) >= cursor {
+			members = append(members, m)
+		}
+	}
+	sortScan(members)
+	var items []Reply
+	next := scanFrom(members, scanHash, cursor, scanBatch(o.count, k.zidx.Len()), func(m string) {
+		if o.matches(m) {
+			f, _ := k.zidx.Score(m)
+			items = append(items, bulkStr(m), bulk(crdt.AppendScore(nil, f)))
+		}
+	})
+	return scanReply(next, items)
+}
+
+// listpackScore is a score as a listpack stores it, which ZSCAN of a small
+// sorted set returns verbatim: an integral score within ±2^62 (Redis's
+// double2ll) as an integer ("1000000000000000000", where ZSCORE says
+// "1e+18"), any other as printf "%.17g".
+func listpackScore(f float64) string {
+	const lim = 1 << 62
+	if f >= -lim && f <= lim && f == math.Trunc(f) {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return string(crdt.AppendScore(nil, f))
+}
+
+// listpackEntries returns the entries of x in rank order when Redis would
+// keep the sorted set as a listpack; ok is false otherwise.
+func listpackEntries(x *crdt.ZIndex) (es []crdt.ZEntry, ok bool) {
+	if x.Len() > zsetMaxListpackEntries {
+		return nil, false
+	}
+	es = x.RangeByRank(nil, 0, -1, false)
+	for _, e := range es {
+		if len(e.Member) > zsetMaxListpackValue {
+			return nil, false
+		}
+	}
+	return es, true
 }
