@@ -59,41 +59,8 @@ func explainTypeName(t Type) string {
 	return t.Name()
 }
 
-// typeWinner is the index of the type mark Key.Type shows: the LWW winner
-// among the marks whose type has contents; -1 when none has.
-func typeWinner(k *Key) int {
-	best := -1
-	for i := range k.Types {
-		m := &k.Types[i]
-		if !k.has(Type(m.N)) {
-			continue
-		}
-		if best < 0 || crdt.Later(m.TS, m.Dot.Replica, k.Types[best].TS, k.Types[best].Dot.Replica) {
-			best = i
-		}
-	}
-	return best
-}
-
-// ttlWinner is the index of the TTL mark Key.Expiry picks (a PERSIST
-// first), or -1.
-func ttlWinner(k *Key) int {
-	best := -1
-	for i := range k.TTL {
-		m := &k.TTL[i]
-		if m.N == 0 {
-			return i
-		}
-		if best < 0 || m.N > k.TTL[best].N ||
-			m.N == k.TTL[best].N && crdt.Later(m.TS, m.Dot.Replica, k.TTL[best].TS, k.TTL[best].Dot.Replica) {
-			best = i
-		}
-	}
-	return best
-}
-
 func explainTypes(k *Key) Reply {
-	win := typeWinner(k)
+	win := k.typeWinner()
 	out := make([]Reply, len(k.Types))
 	for i, m := range k.Types {
 		out[i] = mapReply([]Reply{
@@ -109,7 +76,7 @@ func explainTypes(k *Key) Reply {
 // explainTTL lists the TTL marks (at: Unix ms, 0 for PERSIST), the
 // visible expiry (-1: none) and its owner (null: none).
 func explainTTL(k *Key) Reply {
-	win := ttlWinner(k)
+	win := k.ttlWinner()
 	marks := make([]Reply, len(k.TTL))
 	for i, m := range k.TTL {
 		marks[i] = mapReply([]Reply{

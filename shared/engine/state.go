@@ -134,6 +134,21 @@ func (k *Key) has(t Type) bool {
 
 // Type returns the key's shown type, TypeNone when it does not exist.
 func (k *Key) Type() Type {
+	if i := k.typeWinner(); i >= 0 {
+		return Type(k.Types[i].N)
+	}
+	for t := TypeString; t <= typeMax; t++ { // contents whose mark was removed
+		if k.has(t) {
+			return t
+		}
+	}
+	return TypeNone
+}
+
+// typeWinner is the index of the type mark that decides the shown type:
+// the LWW winner (later HLC, then smaller replica id) among the marks whose
+// type has contents; -1 when none has.
+func (k *Key) typeWinner() int {
 	best := -1
 	for i := range k.Types {
 		m := &k.Types[i]
@@ -144,35 +159,35 @@ func (k *Key) Type() Type {
 			best = i
 		}
 	}
-	if best >= 0 {
-		return Type(k.Types[best].N)
-	}
-	for t := TypeString; t <= typeMax; t++ { // contents whose mark was removed
-		if k.has(t) {
-			return t
-		}
-	}
-	return TypeNone
+	return best
 }
 
 // Expiry returns the expiry time in Unix ms and its owner; ok is false when
 // the key has no TTL (no marks, or a PERSIST among them).
 func (k *Key) Expiry() (at int64, owner causal.ReplicaID, ok bool) {
+	i := k.ttlWinner()
+	if i < 0 || k.TTL[i].N == 0 {
+		return 0, owner, false
+	}
+	return k.TTL[i].N, k.TTL[i].Dot.Replica, true
+}
+
+// ttlWinner is the index of the TTL mark that decides the expiry: a
+// PERSIST (N == 0) if there is one, else the latest time, a tie to the LWW
+// winner; -1 when there is no mark.
+func (k *Key) ttlWinner() int {
 	best := -1
 	for i := range k.TTL {
 		m := &k.TTL[i]
 		if m.N == 0 {
-			return 0, owner, false
+			return i
 		}
 		if best < 0 || m.N > k.TTL[best].N ||
 			m.N == k.TTL[best].N && crdt.Later(m.TS, m.Dot.Replica, k.TTL[best].TS, k.TTL[best].Dot.Replica) {
 			best = i
 		}
 	}
-	if best < 0 {
-		return 0, owner, false
-	}
-	return k.TTL[best].N, k.TTL[best].Dot.Replica, true
+	return best
 }
 
 // empty reports whether k holds nothing at all, not even a tombstone.
