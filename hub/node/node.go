@@ -206,22 +206,32 @@ func (n *Node) own(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			n.replica.Expire(time.Now().UnixNano())
-		case req := <-n.reqs:
-			now := time.Now().UnixNano()
-			replies := make([]engine.Reply, len(req.cmds))
-			for i, args := range req.cmds {
-				replies[i], _ = n.replica.Run(req.sess, now, args)
+			if d := n.replica.Expire(time.Now().UnixNano()); d != nil {
+				ds := []*engine.Delta{d}
+				n.commit(ds)
+				n.afterWrite(ds)
 			}
-			req.done <- replies
+		case req := <-n.reqs:
+			n.serveRequest(req)
 		}
 	}
 }
 
-func (n *Node) httpHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintln(w, "ok")
-	})
-	return mux
+// serveRequest runs one pipeline on the replica. Its deltas are made
+// durable (commit, as --appendfsync says) before any reply goes out, then
+// they wake blocked clients and raise notifications (afterWrite).
+func (n *Node) serveRequest(req request) {
+	now := time.Now().UnixNano()
+	replies := make([]engine.Reply, len(req.cmds))
+	var deltas []*engine.Delta
+	for i, args := range req.cmds {
+		var d *engine.Delta
+		replies[i], d = n.replica.Run(req.sess, now, args)
+		if d != nil {
+			deltas = append(deltas, d)
+		}
+	}
+	n.commit(deltas)
+	n.afterWrite(deltas)
+	req.done <- replies
 }
