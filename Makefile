@@ -156,13 +156,26 @@ test-wasm: $(BIN)/wazero ## the shared/ suite under wazero (wasip1) and Node (js
 	exit $$status
 
 .PHONY: bench
-bench: ## benchmarks of shared/ into build/bench/<sha>.txt (+ metadata report)
+bench: ## benchmarks of shared/ into build/bench/<sha>.txt (+ metadata report), then bench-hub
 	@mkdir -p $(BUILD)/bench
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime=$(BENCHTIME) -count=$(BENCH_COUNT) ./shared/... | tee $(BUILD)/bench/$(GIT_SHA).txt
 	@if $(GO) test -list '^TestMetadataReport$$' ./shared/engine | grep -q '^TestMetadataReport$$'; then \
 		$(GO) test -count=1 ./shared/engine -run '^TestMetadataReport$$' -v -bench.metadata; \
 	else echo "bench: no TestMetadataReport yet"; fi
 	@echo "compare runs with: $(GO) run $(BENCHSTAT) $(BUILD)/bench/OLD.txt $(BUILD)/bench/$(GIT_SHA).txt"
+	@if [[ -n "$(HAVE_HUB)" ]]; then $(MAKE) --no-print-directory bench-hub; else echo "bench: no hub yet"; fi
+
+# The hub against a real redis-server (hub/bench): redis-benchmark throughput
+# and latency per command, unpipelined and pipelined, and RSS per key for 1M
+# keys. Needs redis-server, redis-benchmark and taskset. Flags through
+# BENCH_HUB_FLAGS, e.g. `make bench-hub BENCH_HUB_FLAGS=-quick` (a smoke run)
+# or BENCH_HUB_FLAGS='-runs 5 -n 200000'; `go run ./hub/bench -h` lists them.
+BENCH_HUB_FLAGS ?=
+
+.PHONY: bench-hub
+bench-hub: ## hub vs redis-server (redis-benchmark, RSS per key) into build/bench/hub-<sha>.txt
+	@mkdir -p $(BUILD)/bench
+	$(GO) run ./hub/bench $(BENCH_HUB_FLAGS) | tee $(BUILD)/bench/hub-$(GIT_SHA).txt
 
 .PHONY: fuzz
 fuzz: ## run every Fuzz* target in turn for FUZZTIME (default 30s)

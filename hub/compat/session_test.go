@@ -305,8 +305,9 @@ func (e *txEngine) send(conn int, cmds [][][]byte) ([][]byte, error) {
 // system and returns its RESP address.
 func startHubNode(t *testing.T) string {
 	t.Helper()
-	n, err := node.New(node.Config{ID: "compat", Listen: "127.0.0.1:0", HTTP: "127.0.0.1:0",
-		Dir: t.TempDir(), AppendFsync: "everysec"})
+	cfg := node.DefaultConfig()
+	cfg.ID, cfg.Listen, cfg.HTTP, cfg.Dir, cfg.AppendFsync = "compat", "127.0.0.1:0", "127.0.0.1:0", t.TempDir(), "everysec"
+	n, err := node.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
