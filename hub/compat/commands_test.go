@@ -114,6 +114,18 @@ var generators = map[string]func(g *gen) []string{
 	"zrevrank":         func(g *gen) []string { return flat(g.zkey(), g.member()) },
 	"zpopmin":          func(g *gen) []string { return flat(g.zkey(), g.popCount()) },
 	"zpopmax":          func(g *gen) []string { return flat(g.zkey(), g.popCount()) },
+	"zmpop": func(g *gen) []string { // ZMPOP numkeys key... MIN|MAX [COUNT n], as LMPOP's
+		keys := g.zkeys(1, 3)
+		numkeys := strconv.Itoa(len(keys))
+		if g.chance(0.08) {
+			numkeys = pick(g, "0", "-1", "abc", "5")
+		}
+		out := flat(numkeys, keys, pick(g, "MIN", "MAX", "min", "max", "LEFT"))
+		if g.chance(0.4) {
+			out = append(out, pick(g, "COUNT", "count"), pick(g, "1", "2", "3", "10", "0", "-1", "abc"))
+		}
+		return out
+	},
 	"zrangestore":      func(g *gen) []string { return flat(g.zkey(), g.zkey(), g.zrange(true)) },
 	"zremrangebyrank":  func(g *gen) []string { return flat(g.zkey(), g.index(), g.index()) },
 	"zremrangebyscore": func(g *gen) []string { return flat(g.zkey(), g.scoreBound(true), g.scoreBound(false)) },

@@ -33,7 +33,7 @@ func (cmd *command) arityOK(n int) bool {
 // commandTable maps lowercase names to commands. It is built once from the
 // per-family tables and never changed.
 var commandTable = buildTable(stringCommands, keyCommands, hashCommands, setCommands, scanCommands,
-	zsetCommands, zsetOpCommands, listCommands, hllCommands, crdtCommands, geoCommands)
+	zsetCommands, zsetOpCommands, listCommands, hllCommands, crdtCommands, geoCommands, zmpopCommands)
 
 func buildTable(families ...[]command) map[string]*command {
 	t := map[string]*command{}

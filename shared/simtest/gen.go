@@ -324,6 +324,13 @@ var allGens = []cmdGen{
 	}},
 	{name: "zrank", weight: 1, gen: func(g *argGen) []string { return []string{"ZRANK", g.key(), g.member()} }},
 	{name: "zrevrank", weight: 1, gen: func(g *argGen) []string { return []string{"ZREVRANK", g.key(), g.member()} }},
+	{name: "zmpop", weight: 1, gen: func(g *argGen) []string {
+		args := []string{"ZMPOP", "2", g.key(), g.key(), g.pick("MIN", "MAX")}
+		if g.r.IntN(2) == 0 {
+			args = append(args, "COUNT", g.small(1, 3))
+		}
+		return args
+	}},
 	{name: "zpopmin", weight: 2, gen: func(g *argGen) []string { return g.optCount([]string{"ZPOPMIN", g.key()}) }},
 	{name: "zpopmax", weight: 2, gen: func(g *argGen) []string { return g.optCount([]string{"ZPOPMAX", g.key()}) }},
 	{name: "zrangestore", weight: 2, gen: func(g *argGen) []string {
