@@ -30,11 +30,13 @@ type Config struct {
 	RequirePass string   // AUTH password; empty disables AUTH.
 	AddrFile    string   // if set, the bound addresses are written here.
 	Logger      *slog.Logger
+	OpsConfig   // RESP server limits and settings (config.go)
 }
 
 // DefaultConfig returns the documented defaults.
 func DefaultConfig() Config {
-	return Config{Listen: "127.0.0.1:6379", HTTP: "127.0.0.1:7379", Dir: "./data", AppendFsync: "everysec"}
+	return Config{Listen: "127.0.0.1:6379", HTTP: "127.0.0.1:7379", Dir: "./data", AppendFsync: "everysec",
+		OpsConfig: defaultOpsConfig()}
 }
 
 func (c *Config) validate() error {
@@ -46,7 +48,7 @@ func (c *Config) validate() error {
 	if c.Dir == "" {
 		return errors.New("node: --dir must not be empty")
 	}
-	return nil
+	return c.OpsConfig.validate()
 }
 
 // Node is a running hub.
@@ -64,6 +66,9 @@ type Node struct {
 	respAddr net.Addr
 	httpAddr net.Addr
 	ready    chan struct{} // closed once both listeners are bound
+	persist  *persister    // the durable log and snapshots (persist.go)
+	ops      *ops          // live settings and counters (config.go)
+	ev       events        // pub/sub, blocked clients, notifications (events.go)
 }
 
 // request is the part of one pipeline that the owner goroutine runs, on
@@ -92,8 +97,12 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	p, err := openPersist(cfg, log, r)
+	if err != nil {
+		return nil, err
+	}
 	return &Node{cfg: cfg, log: log, replica: r, name: name, reqs: make(chan request, 64),
-		clients: map[int64]*client{}, ready: make(chan struct{})}, nil
+		clients: map[int64]*client{}, ready: make(chan struct{}), persist: p, ops: newOps(cfg)}, nil
 }
 
 // loadIdentity reads "name\nreplica-id\n" from dir/identity, creating it on
@@ -156,6 +165,8 @@ func (n *Node) HTTPAddr() net.Addr { return n.httpAddr }
 func (n *Node) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	n.ops.stop = cancel    // SHUTDOWN
+	defer n.closePersist() // on early returns; the normal path closes it below
 	ln, err := net.Listen("tcp", n.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen resp: %w", err)
@@ -177,7 +188,7 @@ func (n *Node) Run(ctx context.Context) error {
 		n.log.Warn("--peer given but hub-to-hub replication is not implemented yet; running standalone", "peers", n.cfg.Peers)
 	}
 	n.log.Info("hub started", "name", n.name, "replica", n.replica.ID().String(), "resp", ln.Addr().String(),
-		"http", hln.Addr().String(), "dir", n.cfg.Dir, "persistence", "none yet: data lives in memory")
+		"http", hln.Addr().String(), "dir", n.cfg.Dir, "appendfsync", n.cfg.AppendFsync)
 
 	var wg sync.WaitGroup
 	wg.Add(3)
@@ -193,45 +204,46 @@ func (n *Node) Run(ctx context.Context) error {
 	c2()
 	n.closeClients()
 	wg.Wait()
+	n.closePersist() // the owner has stopped: flush and snapshot
 	n.log.Info("hub stopped")
 	return nil
 }
 
-// own is the owner goroutine: the only one that touches the replica.
+// own is the owner goroutine: the only one that touches the replica. It
+// runs the requests, the expiry, and the blocked clients' timeouts and
+// disconnections (block.go).
 func (n *Node) own(ctx context.Context) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
+	blk := &n.ev.blk
+	blk.init(ctx.Done())
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 			if d := n.replica.Expire(time.Now().UnixNano()); d != nil {
-				ds := []*engine.Delta{d}
-				n.commit(ds)
-				n.afterWrite(ds)
+				_ = n.commit([]*engine.Delta{d})
+				n.afterExpire(d)
 			}
 		case req := <-n.reqs:
 			n.serveRequest(req)
+		case <-blk.timer.C:
+			n.blockTimeouts()
+		case j := <-blk.gone:
+			n.blockGone(j)
 		}
 	}
 }
 
-// serveRequest runs one pipeline on the replica. Its deltas are made
-// durable (commit, as --appendfsync says) before any reply goes out, then
-// they wake blocked clients and raise notifications (afterWrite).
+// serveRequest runs one pipeline on the replica, command by command (a
+// write serves the clients blocked on its keys before the next command
+// runs; a blocking command that finds nothing parks the rest of the
+// pipeline). The batch's deltas are made durable (commit, as
+// --appendfsync says) before any reply goes out and before its
+// notifications are published (finish).
 func (n *Node) serveRequest(req request) {
-	now := time.Now().UnixNano()
-	replies := make([]engine.Reply, len(req.cmds))
-	var deltas []*engine.Delta
-	for i, args := range req.cmds {
-		var d *engine.Delta
-		replies[i], d = n.replica.Run(req.sess, now, args)
-		if d != nil {
-			deltas = append(deltas, d)
-		}
-	}
-	n.commit(deltas)
-	n.afterWrite(deltas)
-	req.done <- replies
+	b := n.newBatch()
+	n.runJob(b, &job{req: req, replies: make([]engine.Reply, len(req.cmds)), hidx: -1})
+	n.finish(b)
 }
