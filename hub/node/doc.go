@@ -7,7 +7,11 @@
 //
 // # Goroutines
 //
-// Run starts: the owner loop, the RESP accept loop, one goroutine per
-// client connection, and the HTTP server. All stop when Run's context is
-// cancelled; Run returns after they have.
+// Run starts: the owner loop, the RESP accept loop (which waits for the
+// connection goroutines it started), one goroutine per client connection,
+// a writer goroutine for a client that reads its replies slowly, on Linux a
+// hang-up watcher per blocked client (BLPOP ...), the stats sampler behind
+// INFO's instantaneous rates, the persistence syncer (everysec) and
+// background snapshot writer (hub/store), and the HTTP server. All stop
+// when Run's context is cancelled; Run returns after they have.
 package node
