@@ -242,8 +242,26 @@ func (n *Node) own(ctx context.Context) {
 // pipeline). The batch's deltas are made durable (commit, as
 // --appendfsync says) before any reply goes out and before its
 // notifications are published (finish).
+//
+// Pipelines of other clients already waiting join the same step (up to
+// maxStep), so one log append, and one fsync under --appendfsync always,
+// covers them all (group commit).
 func (n *Node) serveRequest(req request) {
 	b := n.newBatch()
 	n.runJob(b, &job{req: req, replies: make([]engine.Reply, len(req.cmds)), hidx: -1})
+	for range maxStep - 1 {
+		select {
+		case more := <-n.reqs:
+			n.runJob(b, &job{req: more, replies: make([]engine.Reply, len(more.cmds)), hidx: -1})
+			continue
+		default:
+		}
+		break
+	}
 	n.finish(b)
 }
+
+// maxStep bounds the pipelines one owner step runs before it commits and
+// replies, so that a stream of clients cannot delay the first one's reply
+// without end.
+const maxStep = 64
