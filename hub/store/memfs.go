@@ -185,37 +185,39 @@ func (v memView) Create(name string) (File, error) {
 }
 
 func (v memView) OpenAppend(name string) (File, error) {
-	m := v.m
-	if err := m.check("append", name); err != nil {
-		return nil, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err := v.stale(); err != nil {
-		return nil, err
-	}
-	ino, ok := m.files[name]
-	if !ok {
-		return nil, notExist("open", name)
-	}
-	return &memFile{m: m, ino: ino, name: name, epoch: m.epoch}, nil
+	var f File
+	err := v.withInode("append", name, func(ino *memInode) {
+		f = &memFile{m: v.m, ino: ino, name: name, epoch: v.m.epoch}
+	})
+	return f, err
 }
 
 func (v memView) Open(name string) (Reader, error) {
+	var r Reader
+	err := v.withInode("open", name, func(ino *memInode) {
+		r = memReader{data: ino.data[:len(ino.data):len(ino.data)]}
+	})
+	return r, err
+}
+
+// withInode runs fn on the existing file name under the lock, after the
+// checks every open makes (injected faults, a crashed process's view).
+func (v memView) withInode(op, name string, fn func(*memInode)) error {
 	m := v.m
-	if err := m.check("open", name); err != nil {
-		return nil, err
+	if err := m.check(op, name); err != nil {
+		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := v.stale(); err != nil {
-		return nil, err
+		return err
 	}
 	ino, ok := m.files[name]
 	if !ok {
-		return nil, notExist("open", name)
+		return notExist("open", name)
 	}
-	return memReader{data: ino.data[:len(ino.data):len(ino.data)]}, nil
+	fn(ino)
+	return nil
 }
 
 func (v memView) Truncate(name string, size int64) error {
