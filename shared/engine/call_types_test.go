@@ -201,3 +201,14 @@ func TestPrimitives_HLLDelWins(t *testing.T) {
 	}
 	ctSame(t, a, b)
 }
+
+// checkWire checks a reply's exact bytes in RESP2 and RESP3.
+func checkWire(t *testing.T, cmd string, rep Reply, resp2, resp3 string) {
+	t.Helper()
+	if got := string(AppendReply(nil, rep, 2)); got != resp2 {
+		t.Errorf("%s RESP2: got %q, want %q", cmd, got, resp2)
+	}
+	if got := string(AppendReply(nil, rep, 3)); got != resp3 {
+		t.Errorf("%s RESP3: got %q, want %q", cmd, got, resp3)
+	}
+}

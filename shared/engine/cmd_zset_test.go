@@ -415,12 +415,7 @@ func TestReplica_Do_zsetProtocols(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := string(AppendReply(nil, rep, 2)); got != tt.resp2 {
-				t.Errorf("RESP2 %q, want %q", got, tt.resp2)
-			}
-			if got := string(AppendReply(nil, rep, 3)); got != tt.resp3 {
-				t.Errorf("RESP3 %q, want %q", got, tt.resp3)
-			}
+			checkWire(t, tt.cmd, rep, tt.resp2, tt.resp3)
 		})
 	}
 }

@@ -79,19 +79,7 @@ func (c *call) zAlgebra(name string, op setOp) Reply {
 	if errR, ok := c.zParse(q, 1); !ok {
 		return errR
 	}
-	result := q.run()
-	if !q.withScores {
-		out := make([]Reply, len(result))
-		for i, e := range result {
-			out[i] = bulkStr(e.Member)
-		}
-		return array(out)
-	}
-	out := make([]Reply, 0, 2*len(result))
-	for _, e := range result {
-		out = append(out, bulkStr(e.Member), double(string(crdt.AppendScore(nil, e.Score))))
-	}
-	return pairs(out)
+	return zEntriesReply(q.run(), q.withScores)
 }
 
 // zStore replaces the destination with the result (B7): it removes what

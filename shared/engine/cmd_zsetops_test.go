@@ -223,12 +223,7 @@ func TestZsetopsRESP3(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := string(AppendReply(nil, rep, 2)); got != tt.resp2 {
-			t.Errorf("%s RESP2: got %q, want %q", tt.cmd, got, tt.resp2)
-		}
-		if got := string(AppendReply(nil, rep, 3)); got != tt.resp3 {
-			t.Errorf("%s RESP3: got %q, want %q", tt.cmd, got, tt.resp3)
-		}
+		checkWire(t, tt.cmd, rep, tt.resp2, tt.resp3)
 	}
 }
 
