@@ -68,9 +68,17 @@ func (l level) Set(s string) error {
 const usageHead = `Usage: hub [flags]
 
 A Lattice region hub: a Redis-compatible CRDT replica. It serves RESP2 and
-RESP3 on --listen and HTTP (/healthz, /metrics, later WebSocket sync) on
---http, keeps its data in --dir, and stops gracefully on SIGTERM or SIGINT
-(and on SHUTDOWN from a client).
+RESP3 on --listen and HTTP (/healthz, /metrics, and /sync, the WebSocket
+endpoint where peer hubs pull its deltas) on --http, keeps its data in
+--dir, and stops gracefully on SIGTERM or SIGINT (and on SHUTDOWN from a
+client).
+
+Mesh: give every peer hub's --http address with --peer (repeat it); every
+hub writes, and each pulls every peer's deltas, resuming where it stopped
+or taking a full sync. Start each hub with the same --mesh-secret to
+authenticate the links; with --tls-cert/--tls-key the HTTP listener speaks
+TLS only (wss), and with --tls-ca peers must present certificates from
+that CA (mutual TLS). Plain ws without a secret is for loopback and tests.
 
 Port 0 picks a free port; the hub logs the addresses it bound and, with
 --addr-file, writes them as "resp=HOST:PORT" and "http=HOST:PORT" lines.
@@ -95,9 +103,14 @@ func main() {
 	fs.StringVar(&configFile, "config", "", "read settings from this file (flags override it)")
 	fs.StringVar(&cfg.ID, "id", cfg.ID, "name of this hub (stable; default: generated once and kept in --dir)")
 	fs.StringVar(&cfg.Listen, "listen", cfg.Listen, "RESP listener address (port 0 picks a free port)")
-	fs.StringVar(&cfg.HTTP, "http", cfg.HTTP, "HTTP listener: /healthz, /metrics; WebSocket sync later (port 0 picks a free port)")
+	fs.StringVar(&cfg.HTTP, "http", cfg.HTTP, "HTTP listener: /healthz, /metrics, /sync for peer hubs (port 0 picks a free port)")
 	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "data directory")
-	fs.Var(&ps, "peer", "a peer hub's --http address; repeat for each peer (replication arrives with the mesh)")
+	fs.Var(&ps, "peer", "a peer hub's --http address (`host:port`); repeat for each peer")
+	fs.StringVar(&cfg.MeshSecret, "mesh-secret", cfg.MeshSecret, "shared `secret` that authenticates links between hubs (same on every hub)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "PEM certificate `file`: serve --http with TLS only and present it to peers")
+	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "PEM private key `file` of --tls-cert")
+	fs.StringVar(&cfg.TLSCA, "tls-ca", cfg.TLSCA, "PEM CA `file`: peers' certificates must chain to it, both ways (mutual TLS)")
+	fs.Var(memory{&cfg.BacklogBytes}, "repl-backlog-size", "memory (`size`) kept of this hub's recent deltas, so that peers resume by partial sync (default 32mb)")
 	fs.StringVar(&cfg.AppendFsync, "appendfsync", cfg.AppendFsync, "when the log is fsynced: always | everysec | no")
 	fs.StringVar(&cfg.RequirePass, "requirepass", cfg.RequirePass, "Redis AUTH password (empty: no AUTH)")
 	fs.StringVar(&cfg.AddrFile, "addr-file", cfg.AddrFile, "write the bound RESP and HTTP addresses to this file")

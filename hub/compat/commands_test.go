@@ -180,6 +180,7 @@ var generators = map[string]func(g *gen) []string{
 // skips them, by this list only) and tested in shared/engine.
 var crdtOnly = map[string]bool{
 	"crdt.explain": true, // SEMANTICS.md B12: explains a key's concurrent writes
+	"crdt.digest":  true, // a hash of the replica's state, to compare replicas
 }
 
 // weights makes some commands rarer than the default weight of 10.

@@ -18,6 +18,7 @@ func (n *Node) httpHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", n.serveHealth)
 	mux.HandleFunc("GET /metrics", n.serveMetrics)
+	mux.Handle("GET /sync", n.mesh.Handler())
 	return mux
 }
 
@@ -97,6 +98,8 @@ func (n *Node) writeMetrics(m *metricsWriter, f *replicaFacts) {
 	m.gauge("lattice_memory_peak_bytes", "Highest used_memory seen.", float64(mem.peak))
 	m.gauge("lattice_memory_sys_bytes", "Memory obtained from the OS by the Go runtime.", float64(mem.sys))
 	m.counter("lattice_gc_cycles_total", "Completed Go GC cycles.", uint64(mem.ms.NumGC))
+
+	n.meshMetrics(m)
 
 	for _, kv := range n.persistenceInfo() {
 		v, err := strconv.ParseFloat(kv[1], 64)

@@ -326,9 +326,7 @@ func (n *Node) infoCRDT(w *infoWriter, f *replicaFacts) {
 	w.uint("crdt_deltas_refused", f.stats.DeltasRefused)
 	w.uint("crdt_keys_expired_owned", f.stats.KeysExpired)
 	w.int("crdt_tombstone_keys", int64(f.tombstones))
-	w.int("crdt_peers_configured", int64(len(n.cfg.Peers)))
-	w.kv("crdt_peers_connected", "0")
-	w.kv("crdt_max_lag_ms", "0")
+	n.infoMesh(w)
 }
 
 // humanBytes formats like Redis's bytesToHuman ("1.27M").

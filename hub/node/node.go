@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,22 +16,32 @@ import (
 
 	"github.com/google/uuid"
 
+	"lattice/hub/mesh"
 	"lattice/shared/causal"
 	"lattice/shared/engine"
 )
 
 // Config configures a hub node.
 type Config struct {
-	ID          string   // hub name. Default: generated once and kept in Dir.
-	Listen      string   // RESP address. Default: 127.0.0.1:6379.
-	HTTP        string   // HTTP address. Default: 127.0.0.1:7379.
-	Dir         string   // data directory. Default: ./data.
-	Peers       []string // peer hubs' HTTP addresses (mesh: not yet).
-	AppendFsync string   // always | everysec | no. Default: everysec.
-	RequirePass string   // AUTH password; empty disables AUTH.
-	AddrFile    string   // if set, the bound addresses are written here.
-	Logger      *slog.Logger
-	OpsConfig   // RESP server limits and settings (config.go)
+	ID     string   // hub name. Default: generated once and kept in Dir.
+	Listen string   // RESP address. Default: 127.0.0.1:6379.
+	HTTP   string   // HTTP address. Default: 127.0.0.1:7379.
+	Dir    string   // data directory. Default: ./data.
+	Peers  []string // peer hubs' HTTP addresses: the mesh pulls each one's stream.
+	// MeshSecret, when set, authenticates links between hubs (every hub of
+	// the mesh must have the same one).
+	MeshSecret string
+	// TLSCert and TLSKey serve the HTTP listener with TLS (wss links) and
+	// TLSCA verifies peers' certificates; see tls.go.
+	TLSCert, TLSKey, TLSCA string
+	// BacklogBytes bounds the in-memory backlog of this hub's stream that
+	// peers resume from (partial sync). Default: 32 MiB.
+	BacklogBytes int64
+	AppendFsync  string // always | everysec | no. Default: everysec.
+	RequirePass  string // AUTH password; empty disables AUTH.
+	AddrFile     string // if set, the bound addresses are written here.
+	Logger       *slog.Logger
+	OpsConfig    // RESP server limits and settings (config.go)
 }
 
 // DefaultConfig returns the documented defaults.
@@ -67,8 +78,10 @@ type Node struct {
 	httpAddr net.Addr
 	ready    chan struct{} // closed once both listeners are bound
 	persist  *persister    // the durable log and snapshots (persist.go)
+	mesh     *mesh.Mesh    // replication with the peer hubs (mesh.go)
 	ops      *ops          // live settings and counters (config.go)
 	ev       events        // pub/sub, blocked clients, notifications (events.go)
+	tls      *tls.Config   // the HTTP listener's TLS; nil: plain (tls.go)
 }
 
 // request is the part of one pipeline that the owner goroutine runs, on
@@ -97,12 +110,21 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := openPersist(cfg, log, r)
+	tlsConf, err := cfg.tlsConfig()
 	if err != nil {
 		return nil, err
 	}
-	return &Node{cfg: cfg, log: log, replica: r, name: name, reqs: make(chan request, 64),
-		clients: map[int64]*client{}, ready: make(chan struct{}), persist: p, ops: newOps(cfg)}, nil
+	n := &Node{cfg: cfg, log: log, replica: r, name: name, reqs: make(chan request, 64),
+		clients: map[int64]*client{}, ready: make(chan struct{}), ops: newOps(cfg)}
+	n.mesh = mesh.New(mesh.Config{ID: id, Name: name, Peers: cfg.Peers, Secret: []byte(cfg.MeshSecret),
+		TLS: tlsConf.client, RequireClientCert: cfg.TLSCA != "", BacklogBytes: cfg.BacklogBytes, Logger: log}, meshHost{n})
+	n.tls = tlsConf.server
+	p, err := openPersist(cfg, log, r, n.replay, n.mesh.AppliedContext)
+	if err != nil {
+		return nil, err
+	}
+	n.persist = p
+	return n, nil
 }
 
 // loadIdentity reads "name\nreplica-id\n" from dir/identity, creating it on
@@ -184,18 +206,24 @@ func (n *Node) Run(ctx context.Context) error {
 			return fmt.Errorf("write addr file: %w", err)
 		}
 	}
-	if len(n.cfg.Peers) > 0 {
-		n.log.Warn("--peer given but hub-to-hub replication is not implemented yet; running standalone", "peers", n.cfg.Peers)
-	}
 	n.log.Info("hub started", "name", n.name, "replica", n.replica.ID().String(), "resp", ln.Addr().String(),
-		"http", hln.Addr().String(), "dir", n.cfg.Dir, "appendfsync", n.cfg.AppendFsync)
+		"http", hln.Addr().String(), "dir", n.cfg.Dir, "appendfsync", n.cfg.AppendFsync, "peers", n.cfg.Peers,
+		"tls", n.tls != nil)
 
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() { defer wg.Done(); n.own(ctx) }()
 	go func() { defer wg.Done(); n.accept(ctx, ln) }()
-	srv := &http.Server{Handler: n.httpHandler(), ReadHeaderTimeout: 5 * time.Second}
-	go func() { defer wg.Done(); _ = srv.Serve(hln) }()
+	srv := &http.Server{Handler: n.httpHandler(), ReadHeaderTimeout: 5 * time.Second, TLSConfig: n.tls}
+	go func() {
+		defer wg.Done()
+		if n.tls != nil {
+			_ = srv.ServeTLS(hln, "", "")
+		} else {
+			_ = srv.Serve(hln)
+		}
+	}()
+	go func() { defer wg.Done(); n.mesh.Run(ctx) }()
 
 	<-ctx.Done()
 	ln.Close()

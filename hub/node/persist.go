@@ -2,6 +2,7 @@ package node
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"lattice/hub/store"
+	"lattice/shared/causal"
 	"lattice/shared/engine"
 )
 
@@ -33,13 +35,15 @@ type persister struct {
 }
 
 // openPersist opens the store in cfg.Dir and loads it into r.
-func openPersist(cfg Config, log *slog.Logger, r *engine.Replica) (*persister, error) {
+func openPersist(cfg Config, log *slog.Logger, r *engine.Replica, replay func(*engine.Delta, []byte),
+	applied func() *causal.Context) (*persister, error) {
 	pol, err := store.ParsePolicy(cfg.AppendFsync)
 	if err != nil {
 		return nil, err
 	}
 	sc := store.DefaultConfig()
 	sc.Dir, sc.Fsync, sc.Logger = cfg.Dir, pol, log
+	sc.Replay, sc.Applied = replay, applied
 	return openPersistStore(sc, log, r)
 }
 
@@ -59,11 +63,41 @@ func openPersistStore(sc store.Config, log *slog.Logger, r *engine.Replica) (*pe
 // A non-nil error means the deltas are not durable: the log could not be
 // written and a repair snapshot failed too; the caller must not
 // acknowledge them (refuseWrites).
+//
+// The deltas are this hub's own: each gets its origin, this hub and the
+// next number of its own deltas (engine.Delta.Origin), before encoding.
 func (n *Node) commit(ds []*engine.Delta) error {
+	if len(ds) == 0 {
+		return n.commitEncoded(nil, nil)
+	}
+	ps := make([][]byte, len(ds))
+	origins := make([]causal.Dot, len(ds))
+	for i, d := range ds {
+		o := n.mesh.NextOwn()
+		d.Origin = &o
+		b, err := engine.EncodeDelta(d)
+		if err != nil {
+			// Unreachable for deltas the engine made.
+			return fmt.Errorf("encode delta: %w", err)
+		}
+		ps[i], origins[i] = b, o
+	}
+	return n.commitEncoded(ps, origins)
+}
+
+// commitEncoded is commit for deltas already encoded: this hub's own
+// (commit) or a peer's, logged as received (meshHost.Apply). Each joins
+// the mesh's backlog with its origin, to be forwarded to every peer, even
+// when the write failed, since the replica holds it already. A full sync
+// has no origin (nil origins): the mesh records it itself.
+func (n *Node) commitEncoded(ps [][]byte, origins []causal.Dot) error {
 	p := n.persist
-	err := p.st.Append(ds)
-	if err != nil && len(ds) > 0 {
+	err := p.st.AppendEncoded(ps)
+	if err != nil && len(ps) > 0 {
 		err = p.repair(n.replica, err)
+	}
+	for i := range origins {
+		n.mesh.Applied(origins[i], ps[i])
 	}
 	switch {
 	case p.pending.Load():

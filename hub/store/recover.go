@@ -74,6 +74,9 @@ func (s *Store) recover(r *engine.Replica) error {
 		if err := r.Restore(d); err != nil {
 			return fmt.Errorf("load %s: %w", snapName(base), err)
 		}
+		if s.cfg.Replay != nil {
+			s.cfg.Replay(d, snap)
+		}
 		rec.Snapshot, rec.SnapshotBytes = snapName(base), int64(len(snap))+headerSize+recordHeader
 		s.st.SnapshotBytes = rec.SnapshotBytes
 	}
@@ -276,6 +279,9 @@ func (s *Store) replayLog(r *engine.Replica, gen uint64) (end, size int64, clean
 			// The checksum matched: not a torn write but data this
 			// version cannot load.
 			return 0, 0, false, fmt.Errorf("%s: record at offset %d: %w", name, at, err)
+		}
+		if s.cfg.Replay != nil {
+			s.cfg.Replay(d, p)
 		}
 		s.st.Recovery.Records++
 	}

@@ -71,7 +71,11 @@ func (s *Store) SaveNow(r *engine.Replica) error {
 // begin encodes r's state and rotates the log to a new generation, whose
 // number it returns with the encoded state.
 func (s *Store) begin(r *engine.Replica) ([]byte, uint64, error) {
-	b, err := engine.EncodeDelta(r.Snapshot())
+	snap := r.Snapshot()
+	if s.cfg.Applied != nil {
+		snap.Applied = s.cfg.Applied()
+	}
+	b, err := engine.EncodeDelta(snap)
 	if err != nil {
 		return nil, 0, fmt.Errorf("encode snapshot: %w", err)
 	}

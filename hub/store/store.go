@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"lattice/shared/causal"
 	"log/slog"
 	"strings"
 	"sync"
@@ -63,6 +64,16 @@ type Config struct {
 	// 512 MB value makes a delta slightly larger than 512 MiB).
 	MaxRecord int64
 	Logger    *slog.Logger
+
+	// Replay, if set, is called during Open for the snapshot and for each
+	// log record after it is loaded into the replica, in order, with its
+	// encoded bytes (valid only during the call): the hub rebuilds its
+	// replication positions and backlog from them.
+	Replay func(d *engine.Delta, payload []byte)
+	// Applied, if set, is called on the owner goroutine when a snapshot is
+	// taken; its answer is stored in the snapshot (engine.Delta.Applied),
+	// so that what it names survives the logs the snapshot replaces.
+	Applied func() *causal.Context
 }
 
 // DefaultConfig returns the defaults.
@@ -180,12 +191,28 @@ func (s *Store) Append(ds []*engine.Delta) error {
 	if err := s.err(); err != nil {
 		return err
 	}
-	s.buf = s.buf[:0]
-	for _, d := range ds {
+	ps := make([][]byte, len(ds))
+	for i, d := range ds {
 		b, err := engine.EncodeDelta(d)
 		if err != nil {
 			return s.fail(fmt.Errorf("encode delta: %w", err))
 		}
+		ps[i] = b
+	}
+	return s.AppendEncoded(ps)
+}
+
+// AppendEncoded is Append for deltas already encoded (engine.EncodeDelta
+// bytes), which the hub also ships to its peers: each is encoded once.
+func (s *Store) AppendEncoded(ps [][]byte) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	if err := s.err(); err != nil {
+		return err
+	}
+	s.buf = s.buf[:0]
+	for _, b := range ps {
 		if int64(len(b)) > s.cfg.MaxRecord {
 			return s.fail(fmt.Errorf("delta of %d bytes exceeds the record limit %d", len(b), s.cfg.MaxRecord))
 		}
@@ -196,8 +223,8 @@ func (s *Store) Append(ds []*engine.Delta) error {
 	}
 	s.mu.Lock()
 	s.st.LogBytes += int64(len(s.buf))
-	s.st.Changes += int64(len(ds))
-	s.st.Records += int64(len(ds))
+	s.st.Changes += int64(len(ps))
+	s.st.Records += int64(len(ps))
 	s.mu.Unlock()
 	if s.cfg.Fsync == Always {
 		if err := s.f.Sync(); err != nil {

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 
 	"lattice/shared/causal"
@@ -12,6 +14,21 @@ import (
 // (SEMANTICS.md B12).
 var crdtCommands = []command{
 	{name: "crdt.explain", arity: 2, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, run: cmdCrdtExplain},
+	{name: "crdt.digest", arity: 1, flags: flagReadonly, run: cmdCrdtDigest},
+}
+
+// cmdCrdtDigest is CRDT.DIGEST: the SHA-256, in hex, of the replica's
+// state (every key's CRDT state and the causal context, encoded
+// canonically, without the clock). Replicas that merged the same deltas
+// answer the same digest, so tests and operators compare replicas with
+// it. It costs O(state).
+func cmdCrdtDigest(c *call) Reply {
+	b, err := EncodeDelta(&Delta{Keys: c.r.keys, CC: c.r.cc, Full: true})
+	if err != nil {
+		return errReply("ERR " + err.Error())
+	}
+	sum := sha256.Sum256(b)
+	return bulkStr(hex.EncodeToString(sum[:]))
 }
 
 // explainCap bounds the fields or members CRDT.EXPLAIN lists: the first

@@ -356,6 +356,16 @@ type Delta struct {
 	CC   causal.Context  `cbor:"2,keyasint"`
 	TS   hlc.Timestamp   `cbor:"3,keyasint"` // the latest timestamp inside
 	Full bool            `cbor:"4,keyasint,omitempty"`
+
+	// Origin names the delta for replication: the replica that made it
+	// and its number among that replica's deltas (1, 2, 3, ...), set by
+	// the host; nil when the host does not number its deltas. Hosts drop
+	// a delta whose origin they already hold. Merge ignores it.
+	Origin *causal.Dot `cbor:"5,keyasint,omitempty"`
+	// Applied, in a full state, holds the origins of every delta whose
+	// effects the state includes, so hosts know what a snapshot brought.
+	// Merge ignores it.
+	Applied *causal.Context `cbor:"6,keyasint,omitempty"`
 }
 
 // Empty reports whether d carries nothing.

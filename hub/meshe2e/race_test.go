@@ -1,0 +1,5 @@
+//go:build race
+
+package meshe2e
+
+const raceEnabled = true
