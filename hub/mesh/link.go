@@ -56,7 +56,8 @@ type Link struct {
 	since      time.Time
 	lastHeard  time.Time
 	connectErr int64
-	sinkOf     causal.ReplicaID // the peer whose snapshot the sink state holds (runSink's goroutine)
+	sinkOf     causal.ReplicaID   // the peer whose snapshot the sink state holds (runSink's goroutine)
+	cancel     context.CancelFunc // stops an outbound link (Forget)
 }
 
 // LinkStats is a link's state for INFO and metrics.
@@ -210,7 +211,9 @@ func (l *Link) sample(peerNow, now int64, rtt time.Duration) {
 	}
 }
 
-// pinger pings every heartbeat until ctx ends.
+// pinger pings every heartbeat until ctx ends. A sink's pings carry its
+// version vector: the source learns what this hub holds even when no
+// deltas flow (causal stability, garbage collection).
 func (c *conn) pinger(ctx context.Context) {
 	t := time.NewTicker(c.l.m.cfg.Heartbeat)
 	defer t.Stop()
@@ -219,7 +222,11 @@ func (c *conn) pinger(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := c.write(ctx, syncproto.Message{Kind: syncproto.KindPing, Now: time.Now().UnixNano()}); err != nil {
+			ping := syncproto.Message{Kind: syncproto.KindPing, Now: time.Now().UnixNano()}
+			if c.l.outbound {
+				ping.Applied = c.l.m.versionVector()
+			}
+			if err := c.write(ctx, ping); err != nil {
 				return
 			}
 		}
@@ -438,9 +445,7 @@ func (l *Link) pull(ctx context.Context, sinkp **syncproto.Sink) error {
 // ack acknowledges the source's log up to lsn, with this hub's version
 // vector so the source skips what this hub got from elsewhere.
 func (l *Link) ack(ctx context.Context, c *conn, lsn uint64) error {
-	vv := l.m.AppliedContext()
-	vv.Cloud = nil
-	if err := c.write(ctx, syncproto.Message{Kind: syncproto.KindAck, Seq: lsn, Applied: vv}); err != nil {
+	if err := c.write(ctx, syncproto.Message{Kind: syncproto.KindAck, Seq: lsn, Applied: l.m.versionVector()}); err != nil {
 		c.fail(nil)
 		return err
 	}
@@ -562,6 +567,7 @@ func (l *Link) serve(ctx context.Context, c *conn) error {
 					known.Join(msg.Applied)
 				}
 				smu.Unlock()
+				m.noteReport(peer.ID, msg.Applied)
 				l.mu.Lock()
 				l.have = max(l.have, msg.Seq)
 				l.mu.Unlock()
@@ -570,6 +576,12 @@ func (l *Link) serve(ctx context.Context, c *conn) error {
 				default:
 				}
 			case syncproto.KindPing, syncproto.KindPong:
+				if msg.Applied != nil {
+					smu.Lock()
+					known.Join(msg.Applied)
+					smu.Unlock()
+					m.noteReport(peer.ID, msg.Applied)
+				}
 				err = c.heartbeat(ctx, &msg)
 			case syncproto.KindError:
 				err = fmt.Errorf("peer closed the link: %s", msg.Err)

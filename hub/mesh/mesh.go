@@ -106,7 +106,8 @@ type Mesh struct {
 	ownFloor uint64                     // this hub's deltas numbered up to here elsewhere (lost here)
 	links    []*Link                    // every link, outbound first, in start order
 	pulling  map[causal.ReplicaID]*Link // the link pulling each peer
-	snap     *snapshot                  // the latest full-sync snapshot served
+	reports  map[causal.ReplicaID]*report
+	snap     *snapshot // the latest full-sync snapshot served
 	wg       sync.WaitGroup
 
 	// done ends the inbound links when Run's context ends (their request
@@ -120,7 +121,7 @@ func New(cfg Config, host Host) *Mesh {
 	cfg.setDefaults()
 	done, finish := context.WithCancel(context.Background())
 	return &Mesh{cfg: cfg, host: host, log: cfg.Logger, Backlog: NewBacklog(cfg.BacklogBytes),
-		pulling: map[causal.ReplicaID]*Link{}, done: done, finish: finish}
+		pulling: map[causal.ReplicaID]*Link{}, reports: map[causal.ReplicaID]*report{}, done: done, finish: finish}
 }
 
 // NextOwn returns the origin of the next delta this hub makes (owner
@@ -171,6 +172,14 @@ func (m *Mesh) AppliedContext() *causal.Context {
 	return &c
 }
 
+// versionVector returns the contiguous part of what the hub holds (one
+// entry per replica), as sinks report it to sources.
+func (m *Mesh) versionVector() *causal.Context {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return &causal.Context{VV: slices.Clone(m.applied.VV)}
+}
+
 // raiseOwn makes this hub number its next deltas after seq: a peer holds
 // deltas of ours numbered up to seq that this hub lost (a power loss under
 // appendfsync everysec or no), and would drop new ones numbered alike.
@@ -185,8 +194,10 @@ func (m *Mesh) raiseOwn(seq uint64) {
 func (m *Mesh) Run(ctx context.Context) {
 	for _, addr := range m.cfg.Peers {
 		l := m.newLink(addr, true)
+		lctx, cancel := context.WithCancel(ctx)
+		l.cancel = cancel
 		m.wg.Add(1)
-		go func() { defer m.wg.Done(); l.runSink(ctx) }()
+		go func() { defer m.wg.Done(); l.runSink(lctx) }()
 	}
 	<-ctx.Done()
 	m.finish()
@@ -318,3 +329,121 @@ var errDuplicate = errors.New("another link already pulls this hub's stream")
 
 // errSelf ends a link whose --peer address is this hub's own.
 var errSelf = errors.New("--peer points at this hub itself")
+
+// report is what one peer said it holds (the version vectors in its acks),
+// for causal stability: caught is the newest report this hub holds
+// everything of; pending are newer ones, oldest first.
+type report struct {
+	caught  *causal.Context
+	pending []*causal.Context
+	at      time.Time // last report
+}
+
+// maxPending bounds the reports kept per peer; past it the newest replaces
+// the last, which only delays collection.
+const maxPending = 32
+
+// noteReport takes a peer's version vector from an ack.
+func (m *Mesh) noteReport(id causal.ReplicaID, vv *causal.Context) {
+	if vv == nil {
+		return
+	}
+	c := vv.Clone()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.reports[id]
+	if r == nil {
+		r = &report{}
+		m.reports[id] = r
+	}
+	r.at = time.Now()
+	if n := len(r.pending); n >= maxPending {
+		r.pending[n-1] = &c
+		return
+	}
+	r.pending = append(r.pending, &c)
+}
+
+// Member is one hub of the mesh as seen for causal stability: Caught is
+// the newest report of what it holds that this hub has caught up with
+// (this hub holds everything the member held then), nil if none.
+type Member struct {
+	Name   string // the peer's name, or its address while unknown
+	Caught *causal.Context
+}
+
+// Members returns every configured peer (not this hub) with its caught
+// report. A delete is stable once every member's Caught and this hub's
+// own context include it: nothing made before a member saw it can still
+// arrive (SEMANTICS.md A11).
+func (m *Mesh) Members() []Member {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	own := m.applied.Clone()
+	var out []Member
+	seen := map[causal.ReplicaID]bool{}
+	for _, l := range m.links {
+		if !l.outbound {
+			continue
+		}
+		l.mu.Lock()
+		id, name := l.peer.ID, l.peer.Name
+		l.mu.Unlock()
+		if id == (causal.ReplicaID{}) {
+			out = append(out, Member{Name: l.addr})
+			continue
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		mem := Member{Name: name}
+		if r := m.reports[id]; r != nil {
+			for len(r.pending) > 0 && own.Dominates(r.pending[0]) {
+				r.caught, r.pending = r.pending[0], r.pending[1:]
+			}
+			mem.Caught = r.caught
+		}
+		out = append(out, mem)
+	}
+	return out
+}
+
+// Meet is the pointwise minimum of two version vectors (clouds ignored:
+// it only errs towards less).
+func Meet(a, b *causal.Context) *causal.Context {
+	out := &causal.Context{}
+	for _, e := range a.VV {
+		if s := min(e.Seq, b.Max(e.Replica)); s > 0 {
+			out.VV = append(out.VV, causal.VVEntry{Replica: e.Replica, Seq: s})
+		}
+	}
+	return out
+}
+
+// Forget removes a configured peer (by name, replica id or address) from
+// the mesh: its link stops and it no longer counts for stability, so a
+// dead hub stops blocking garbage collection. It returns false if no
+// configured peer matches. A restarted hub takes its --peer list again.
+func (m *Mesh) Forget(who string) bool {
+	m.mu.Lock()
+	var found []*Link
+	for _, l := range m.links {
+		l.mu.Lock()
+		match := l.outbound && (l.addr == who || (l.peer.Name != "" && l.peer.Name == who) ||
+			(l.peer.ID != (causal.ReplicaID{}) && l.peer.ID.String() == who))
+		l.mu.Unlock()
+		if match {
+			found = append(found, l)
+		}
+	}
+	m.mu.Unlock()
+	for _, l := range found {
+		if l.cancel != nil {
+			l.cancel()
+		}
+		m.dropLink(l)
+		m.log.Warn("mesh: peer removed from the mesh by an operator", "addr", l.addr, "peer", l.stats().Peer)
+	}
+	return len(found) > 0
+}

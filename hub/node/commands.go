@@ -50,6 +50,9 @@ var hostCommands = map[string]hostCmd{
 	"bgrewriteaof": {arity: 1},
 	"shutdown":     {arity: -1, noMulti: true},
 	"monitor":      {arity: 1},
+	// CRDT.FORGET name|replica-id|address: removes a dead peer from the
+	// mesh, so that it stops blocking garbage collection (mesh.Forget).
+	"crdt.forget": {arity: 2, noMulti: true},
 }
 
 // txCommands are the transaction commands the engine's Session answers.
@@ -296,15 +299,20 @@ func engineInfo(ci engine.CommandInfo, redis engine.Reply) engine.Reply {
 // ownDocs documents the commands Redis does not have.
 func ownDocs(name string) engine.Reply {
 	summary, complexity := "A Lattice command.", "O(1)"
-	if name == "crdt.explain" {
+	args := engine.Reply{Kind: engine.KindArray, Elems: []engine.Reply{{Kind: engine.KindMap, Elems: []engine.Reply{
+		bulk("name"), bulk("key"), bulk("type"), bulk("key"), bulk("key_spec_index"), integer(0)}}}}
+	switch name {
+	case "crdt.explain":
 		summary = "Shows the concurrent writes a key holds and which merge rule decides its value"
 		complexity = "O(N) where N is the number of concurrent writes shown (at most 100 fields or members)"
+	case "crdt.digest":
+		summary = "Returns a SHA-256 of the replica's state: replicas that merged the same writes answer the same"
+		complexity = "O(N) where N is the size of the dataset"
+		args = engine.Reply{Kind: engine.KindArray}
 	}
 	return engine.Reply{Kind: engine.KindMap, Elems: []engine.Reply{
 		bulk("summary"), bulk(summary), bulk("since"), bulk("0.1.0"), bulk("group"), bulk("generic"),
-		bulk("complexity"), bulk(complexity),
-		bulk("arguments"), {Kind: engine.KindArray, Elems: []engine.Reply{{Kind: engine.KindMap, Elems: []engine.Reply{
-			bulk("name"), bulk("key"), bulk("type"), bulk("key"), bulk("key_spec_index"), integer(0)}}}},
+		bulk("complexity"), bulk(complexity), bulk("arguments"), args,
 	}}
 }
 

@@ -579,6 +579,11 @@ func (n *Node) hostCommand(ctx context.Context, c *client, args [][]byte) engine
 		return n.shutdown(c, args)
 	case "monitor":
 		return errR("ERR MONITOR is not supported by this server")
+	case "crdt.forget":
+		if !n.mesh.Forget(string(args[1])) {
+			return errR("ERR no configured peer named " + strconv.Quote(string(args[1])))
+		}
+		return simple("OK")
 	case "reset":
 		return n.reset(c, args) // queued only with an arity error: unreachable
 	}

@@ -26,6 +26,10 @@ type replicaFacts struct {
 	stats      engine.Stats
 	clock      hlc.Timestamp
 	vvEntries  int // replicas in the causal context's version vector
+	gcBlockers []string
+	gcBlocked  time.Duration // how long collection has been blocked
+	gcEpochs   int           // epochs waiting for stability
+	gcDone     uint64        // tombstones collected
 }
 
 // replicaFacts reads the replica's counters: directly when ctx is nil
@@ -44,7 +48,11 @@ func (n *Node) replicaFacts(ctx context.Context) replicaFacts {
 
 // readReplica runs on the owner goroutine.
 func (n *Node) readReplica(now time.Time) replicaFacts {
-	f := replicaFacts{ok: true, stats: n.replica.Stats(), clock: n.replica.Clock()}
+	f := replicaFacts{ok: true, stats: n.replica.Stats(), clock: n.replica.Clock(),
+		gcBlockers: n.gc.blockers, gcEpochs: len(n.gc.epochs), gcDone: n.gc.collected}
+	if !n.gc.since.IsZero() {
+		f.gcBlocked = now.Sub(n.gc.since)
+	}
 	cc := n.replica.Context()
 	f.vvEntries = len(cc.VV)
 	nowMs := now.UnixMilli()
@@ -326,6 +334,11 @@ func (n *Node) infoCRDT(w *infoWriter, f *replicaFacts) {
 	w.uint("crdt_deltas_refused", f.stats.DeltasRefused)
 	w.uint("crdt_keys_expired_owned", f.stats.KeysExpired)
 	w.int("crdt_tombstone_keys", int64(f.tombstones))
+	w.int("crdt_gc_pending", int64(f.stats.CollectibleKeys))
+	w.uint("crdt_gc_collected", f.gcDone)
+	w.int("crdt_gc_epochs_waiting", int64(f.gcEpochs))
+	w.kv("crdt_gc_blocked_by", strings.Join(f.gcBlockers, ","))
+	w.int("crdt_gc_blocked_seconds", int64(f.gcBlocked.Seconds()))
 	n.infoMesh(w)
 }
 

@@ -82,6 +82,7 @@ type Node struct {
 	ops      *ops          // live settings and counters (config.go)
 	ev       events        // pub/sub, blocked clients, notifications (events.go)
 	tls      *tls.Config   // the HTTP listener's TLS; nil: plain (tls.go)
+	gc       gcState       // garbage collection by causal stability (gc.go); owner only
 }
 
 // request is the part of one pipeline that the owner goroutine runs, on
@@ -254,6 +255,7 @@ func (n *Node) own(ctx context.Context) {
 				_ = n.commit([]*engine.Delta{d})
 				n.afterExpire(d)
 			}
+			n.collectGarbage()
 		case req := <-n.reqs:
 			n.serveRequest(req)
 		case <-blk.timer.C:

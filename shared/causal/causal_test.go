@@ -394,3 +394,25 @@ func TestLaws_Context(t *testing.T) {
 		Runs:  200,
 	})
 }
+
+// TestDominatesCloudGap: a version-vector entry beyond c's own is covered
+// only when every dot of the gap is in c's cloud.
+func TestDominatesCloudGap(t *testing.T) {
+	r := rid(1)
+	var c causal.Context
+	for _, s := range []uint64{1, 2, 4, 5} {
+		c.Add(causal.Dot{Replica: r, Seq: s})
+	}
+	o := causal.Context{VV: []causal.VVEntry{{Replica: r, Seq: 5}}}
+	if c.Dominates(&o) {
+		t.Fatal("dot 3 is missing, yet c dominates")
+	}
+	c.Add(causal.Dot{Replica: r, Seq: 3})
+	if !c.Dominates(&o) {
+		t.Fatal("c holds 1..5 but does not dominate")
+	}
+	o.VV[0].Seq = 6
+	if c.Dominates(&o) {
+		t.Fatal("dot 6 is missing, yet c dominates")
+	}
+}

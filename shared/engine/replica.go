@@ -34,6 +34,10 @@ type Stats struct {
 	DeltasRefused uint64 // remote deltas refused (malformed or clock offset)
 	KeysExpired   uint64 // keys this replica expired as owner
 	TombstoneKeys int    // keys kept only for their reset records
+	// CollectibleKeys are the tombstones CollectTombstones may drop once
+	// causally stable (keys holding nothing but counter reset records).
+	CollectibleKeys     int
+	TombstonesCollected uint64 // keys dropped by CollectTombstones
 }
 
 // Replica is one copy of the keyspace: a deterministic state machine that
@@ -57,6 +61,9 @@ type Replica struct {
 	touched []uint64
 	// keyOrder caches the keys in scan order; nil when stale.
 	keyOrder []string
+	// tombs holds the collectible tombstones (Key.resetsOnly), each with
+	// the version (ver) at which it last became one.
+	tombs map[string]uint64
 }
 
 // New returns an empty replica with the given id.
@@ -74,7 +81,7 @@ func New(id causal.ReplicaID, cfg Config) (*Replica, error) {
 		}
 		cfg.Rand = &splitMix{state: seed}
 	}
-	r := &Replica{id: id, cfg: cfg, keys: map[string]*Key{}}
+	r := &Replica{id: id, cfg: cfg, keys: map[string]*Key{}, tombs: map[string]uint64{}}
 	r.clock.MaxOffset = cfg.MaxOffset
 	return r, nil
 }
@@ -85,6 +92,7 @@ func (r *Replica) ID() causal.ReplicaID { return r.id }
 // Stats returns counters; TombstoneKeys is computed on demand.
 func (r *Replica) Stats() Stats {
 	s := r.stats
+	s.CollectibleKeys = len(r.tombs)
 	for _, k := range r.keys {
 		if k.Type() == TypeNone {
 			s.TombstoneKeys++
@@ -227,9 +235,17 @@ func (r *Replica) joinKey(name string, dk *Key, co *causal.Context, full bool) {
 	if k.empty() {
 		if had {
 			delete(r.keys, name)
+			delete(r.tombs, name)
 			r.keyOrder = nil
 		}
 		return
+	}
+	if k.resetsOnly() {
+		if _, ok := r.tombs[name]; !ok {
+			r.tombs[name] = r.ver
+		}
+	} else if len(r.tombs) > 0 {
+		delete(r.tombs, name)
 	}
 	if !had {
 		r.keys[name] = k
@@ -241,6 +257,38 @@ func (r *Replica) joinKey(name string, dk *Key, co *causal.Context, full bool) {
 		k.scheduled = at
 		heap.Push(&r.exp, expiryItem{at: at, key: name})
 	}
+}
+
+// Collectible is the number of collectible tombstones (Stats.CollectibleKeys,
+// in O(1)).
+func (r *Replica) Collectible() int { return len(r.tombs) }
+
+// Version counts the joins into keys so far. A host notes it with its
+// stability bookkeeping; CollectTombstones takes it back.
+func (r *Replica) Version() uint64 { return r.ver }
+
+// CollectTombstones drops the collectible tombstones (keys holding nothing
+// but counter reset records) that were already tombstones at version upTo
+// and still are, and returns how many. The host calls it once the deletes
+// behind them are causally stable: every replica has merged everything
+// this replica had merged at upTo, and this replica has merged everything
+// each of them had merged when it said so (SEMANTICS.md A11). Replicas
+// collect at different moments; what they show never changes.
+func (r *Replica) CollectTombstones(upTo uint64) int {
+	n := 0
+	for name, since := range r.tombs {
+		if since > upTo {
+			continue
+		}
+		delete(r.tombs, name)
+		delete(r.keys, name)
+		n++
+	}
+	if n > 0 {
+		r.keyOrder = nil
+		r.stats.TombstonesCollected += uint64(n)
+	}
+	return n
 }
 
 // Snapshot returns the whole state as a full Delta. It shares memory with

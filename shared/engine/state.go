@@ -196,6 +196,38 @@ func (k *Key) empty() bool {
 		len(k.Hash) == 0 && len(k.Set) == 0 && len(k.ZSet) == 0 && k.List == nil && k.HLL.Empty()
 }
 
+// resetsOnly reports whether k holds nothing but counter reset records: a
+// deleted counter, string, hash or sorted set. Such a tombstone is
+// collectible once causally stable (Replica.CollectTombstones): a reset
+// record only matters to increments concurrent with it, and once every
+// replica has seen the delete and every write made before seeing it has
+// arrived, none can come. HyperLogLog delete tombstones and list element
+// tombstones are named by later writes, so they are not collected this way.
+func (k *Key) resetsOnly() bool {
+	if len(k.Types) > 0 || len(k.TTL) > 0 || len(k.Set) > 0 || k.List != nil || !k.HLL.Empty() {
+		return false
+	}
+	resets := false
+	only := func(v *crdt.Value) bool {
+		if v == nil {
+			return true
+		}
+		resets = resets || len(v.Resets) > 0
+		return v.Empty()
+	}
+	if !only(k.Str) {
+		return false
+	}
+	for _, m := range []crdt.ORMap{k.Hash, k.ZSet} {
+		for _, v := range m {
+			if !only(v) {
+				return false
+			}
+		}
+	}
+	return resets
+}
+
 // join merges o (a key of a delta or state with context co) into k (context
 // ck). full visits entries of k that o does not name; keep retains emptied
 // entries (delta accumulation).

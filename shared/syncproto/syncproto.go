@@ -68,9 +68,10 @@ type Message struct {
 	Deltas  [][]byte     `cbor:"11,keyasint,omitempty"`
 	Origins []causal.Dot `cbor:"17,keyasint,omitempty"`
 	// Pull: the origins of every delta the sink holds, so the source sends
-	// the rest (or a snapshot, when its log no longer has them). Ack: the
-	// sink's version vector (the contiguous part), to skip what it got
-	// from elsewhere.
+	// the rest (or a snapshot, when its log no longer has them). Ack and a
+	// sink's Ping: the sink's version vector (the contiguous part), so the
+	// source skips what the sink got from elsewhere and knows what it holds
+	// (causal stability).
 	Applied *causal.Context `cbor:"18,keyasint,omitempty"`
 
 	// Snapshot (and Pull, to resume one): transfer id, total size, offset
