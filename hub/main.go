@@ -110,6 +110,8 @@ func main() {
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "PEM certificate `file`: serve --http with TLS only and present it to peers")
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "PEM private key `file` of --tls-cert")
 	fs.StringVar(&cfg.TLSCA, "tls-ca", cfg.TLSCA, "PEM CA `file`: peers' certificates must chain to it, both ways (mutual TLS)")
+	fs.DurationVar(&cfg.ClockOffset, "clock-offset", 0, "testing aid: run this hub's clock this far ahead (negative: behind), to exercise\n"+
+		"the max clock offset check between hubs (500ms, SEMANTICS.md B1)")
 	fs.Var(memory{&cfg.BacklogBytes}, "repl-backlog-size", "memory (`size`) kept of this hub's recent deltas, so that peers resume by partial sync (default 32mb)")
 	fs.StringVar(&cfg.AppendFsync, "appendfsync", cfg.AppendFsync, "when the log is fsynced: always | everysec | no")
 	fs.StringVar(&cfg.RequirePass, "requirepass", cfg.RequirePass, "Redis AUTH password (empty: no AUTH)")

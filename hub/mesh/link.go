@@ -176,7 +176,7 @@ func (c *conn) fail(err error) {
 
 // pong answers a ping, and samples the clock offset from a pong.
 func (c *conn) heartbeat(ctx context.Context, m *syncproto.Message) error {
-	now := time.Now().UnixNano()
+	now := c.l.m.cfg.Now().UnixNano()
 	switch m.Kind {
 	case syncproto.KindPing:
 		return c.write(ctx, syncproto.Message{Kind: syncproto.KindPong, Now: now, Echo: m.Now, Seq: c.l.m.Backlog.Head()})
@@ -222,7 +222,7 @@ func (c *conn) pinger(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			ping := syncproto.Message{Kind: syncproto.KindPing, Now: time.Now().UnixNano()}
+			ping := syncproto.Message{Kind: syncproto.KindPing, Now: c.l.m.cfg.Now().UnixNano()}
 			if c.l.outbound {
 				ping.Applied = c.l.m.versionVector()
 			}
@@ -297,7 +297,7 @@ func (l *Link) pull(ctx context.Context, sinkp **syncproto.Sink) error {
 	l.setState("handshake")
 	mine := nonce()
 	if err := c.write(ctx, syncproto.Message{Kind: syncproto.KindHello, Replica: m.cfg.ID[:], Name: m.cfg.Name,
-		Role: syncproto.RoleHub, Now: time.Now().UnixNano(), Nonce: mine}); err != nil {
+		Role: syncproto.RoleHub, Now: l.m.cfg.Now().UnixNano(), Nonce: mine}); err != nil {
 		c.fail(nil)
 		return err
 	}
@@ -328,7 +328,7 @@ func (l *Link) pull(ctx context.Context, sinkp **syncproto.Sink) error {
 	l.mu.Lock()
 	l.peer, l.peerHead, l.have = peer, hello.Seq, 0
 	l.mu.Unlock()
-	l.sample(hello.Now, time.Now().UnixNano(), 0)
+	l.sample(hello.Now, l.m.cfg.Now().UnixNano(), 0)
 	if !m.claim(peer.ID, l) {
 		c.fail(errDuplicate)
 		return errDuplicate
@@ -459,7 +459,7 @@ func (l *Link) noteApplied(ds [][]byte, merged int, lsn uint64) {
 	lag := -1.0
 	if n := len(ds); n > 0 {
 		if d, err := engine.DecodeDelta(ds[n-1]); err == nil && d.TS.Wall > 0 {
-			lag = max(float64(time.Now().UnixMilli()-d.TS.Wall), 0)
+			lag = max(float64(l.m.cfg.Now().UnixMilli()-d.TS.Wall), 0)
 		}
 	}
 	l.mu.Lock()
@@ -515,10 +515,10 @@ func (l *Link) serve(ctx context.Context, c *conn) error {
 	l.mu.Lock()
 	l.peer = peer
 	l.mu.Unlock()
-	l.sample(hello.Now, time.Now().UnixNano(), 0)
+	l.sample(hello.Now, l.m.cfg.Now().UnixNano(), 0)
 	mine := nonce()
 	if err := c.write(ctx, syncproto.Message{Kind: syncproto.KindHello, Replica: m.cfg.ID[:], Name: m.cfg.Name,
-		Role: syncproto.RoleHub, Now: time.Now().UnixNano(), Seq: m.Backlog.Head(), Nonce: mine,
+		Role: syncproto.RoleHub, Now: l.m.cfg.Now().UnixNano(), Seq: m.Backlog.Head(), Nonce: mine,
 		Proof: syncproto.Proof(m.cfg.Secret, syncproto.SideSource, hello.Nonce)}); err != nil {
 		return err
 	}

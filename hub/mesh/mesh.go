@@ -71,6 +71,9 @@ type Config struct {
 	// Default: 5 s.
 	Backoff time.Duration
 	Logger  *slog.Logger
+	// Now is the hub's clock (its stamps on the link and lag measures).
+	// Default: time.Now.
+	Now func() time.Time
 }
 
 func (c *Config) setDefaults() {
@@ -91,6 +94,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 }
 

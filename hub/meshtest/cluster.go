@@ -35,7 +35,9 @@ type Config struct {
 	Dir   string   // each hub's data directory is Dir/<name>
 	Names []string // one hub per name
 	Args  []string // extra flags for every hub (e.g. --appendfsync always)
-	Race  bool     // the binary was built with -race
+	// HubArgs, if set, holds extra flags per hub (by index), after Args.
+	HubArgs [][]string
+	Race    bool // the binary was built with -race
 }
 
 // Hub is one hub process of a Cluster.
@@ -126,6 +128,9 @@ func (c *Cluster) start(i int) error {
 		}
 	}
 	args = append(args, c.cfg.Args...)
+	if i < len(c.cfg.HubArgs) {
+		args = append(args, c.cfg.HubArgs[i]...)
+	}
 	h.cmd = exec.Command(c.cfg.Bin, args...)
 	h.cmd.Stderr = h.logs
 	if c.cfg.Race && os.Getenv("GORACE") == "" {

@@ -570,7 +570,7 @@ func (n *Node) hostCommand(ctx context.Context, c *client, args [][]byte) engine
 	case "info":
 		return bulk(n.info(ctx, args[1:]))
 	case "time":
-		now := time.Now()
+		now := n.now()
 		return engine.Reply{Kind: engine.KindArray, Elems: []engine.Reply{
 			bulk(strconv.FormatInt(now.Unix(), 10)), bulk(strconv.FormatInt(int64(now.Nanosecond()/1000), 10))}}
 	case "lastsave", "save", "bgsave", "bgrewriteaof":

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"lattice/shared/engine"
 )
@@ -81,7 +80,7 @@ func (n *Node) newBatch() *batch {
 	} else {
 		b = &batch{}
 	}
-	b.now = time.Now().UnixNano()
+	b.now = n.now().UnixNano()
 	b.prev, s.cur = s.cur, b
 	return b
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"time"
 
 	"lattice/hub/mesh"
 	"lattice/shared/causal"
@@ -30,7 +29,7 @@ func (h meshHost) Apply(ctx context.Context, origins []causal.Dot, payloads [][]
 	var err error
 	merged := 0
 	ok := n.onOwner(ctx, func() {
-		now := time.Now().UnixNano()
+		now := n.now().UnixNano()
 		var ds []*engine.Delta
 		var ps [][]byte
 		var ors []causal.Dot
@@ -81,7 +80,7 @@ func (h meshHost) ApplySnapshot(ctx context.Context, payload []byte) error {
 		return errors.New("a full sync that is not a full state")
 	}
 	ok := n.onOwner(ctx, func() {
-		if err = n.replica.Merge(time.Now().UnixNano(), d); err != nil {
+		if err = n.replica.Merge(n.now().UnixNano(), d); err != nil {
 			return
 		}
 		n.mesh.Merged(d.Applied)

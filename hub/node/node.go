@@ -37,6 +37,9 @@ type Config struct {
 	// BacklogBytes bounds the in-memory backlog of this hub's stream that
 	// peers resume from (partial sync). Default: 32 MiB.
 	BacklogBytes int64
+	// ClockOffset shifts this hub's clock (a testing aid for the max
+	// offset check, SEMANTICS.md B1: a hub whose clock runs ahead).
+	ClockOffset time.Duration
 	AppendFsync  string // always | everysec | no. Default: everysec.
 	RequirePass  string // AUTH password; empty disables AUTH.
 	AddrFile     string // if set, the bound addresses are written here.
@@ -118,7 +121,8 @@ func New(cfg Config) (*Node, error) {
 	n := &Node{cfg: cfg, log: log, replica: r, name: name, reqs: make(chan request, 64),
 		clients: map[int64]*client{}, ready: make(chan struct{}), ops: newOps(cfg)}
 	n.mesh = mesh.New(mesh.Config{ID: id, Name: name, Peers: cfg.Peers, Secret: []byte(cfg.MeshSecret),
-		TLS: tlsConf.client, RequireClientCert: cfg.TLSCA != "", BacklogBytes: cfg.BacklogBytes, Logger: log}, meshHost{n})
+		TLS: tlsConf.client, RequireClientCert: cfg.TLSCA != "", BacklogBytes: cfg.BacklogBytes, Logger: log,
+		Now: n.now}, meshHost{n})
 	n.tls = tlsConf.server
 	p, err := openPersist(cfg, log, r, n.replay, n.mesh.AppliedContext)
 	if err != nil {
@@ -172,6 +176,10 @@ func loadIdentity(dir, want string) (string, causal.ReplicaID, error) {
 	}
 	return name, id, nil
 }
+
+// now is the hub's clock: the time it gives the replica and stamps on its
+// links (the wall clock, shifted by Config.ClockOffset).
+func (n *Node) now() time.Time { return time.Now().Add(n.cfg.ClockOffset) }
 
 // Ready is closed once Run has bound its listeners; then RESPAddr and
 // HTTPAddr report the bound addresses (port 0 resolved). In-process tests
@@ -251,7 +259,7 @@ func (n *Node) own(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			if d := n.replica.Expire(time.Now().UnixNano()); d != nil {
+			if d := n.replica.Expire(n.now().UnixNano()); d != nil {
 				_ = n.commit([]*engine.Delta{d})
 				n.afterExpire(d)
 			}
