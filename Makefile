@@ -156,7 +156,7 @@ test-wasm: $(BIN)/wazero ## the shared/ suite under wazero (wasip1) and Node (js
 	exit $$status
 
 .PHONY: bench
-bench: ## benchmarks of shared/ into build/bench/<sha>.txt (+ metadata report), then bench-hub
+bench: ## benchmarks of shared/ into build/bench/<sha>.txt (+ metadata report), then bench-hub and bench-mesh
 	@mkdir -p $(BUILD)/bench
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime=$(BENCHTIME) -count=$(BENCH_COUNT) ./shared/... | tee $(BUILD)/bench/$(GIT_SHA).txt
 	@if $(GO) test -list '^TestMetadataReport$$' ./shared/engine | grep -q '^TestMetadataReport$$'; then \
@@ -164,6 +164,7 @@ bench: ## benchmarks of shared/ into build/bench/<sha>.txt (+ metadata report), 
 	else echo "bench: no TestMetadataReport yet"; fi
 	@echo "compare runs with: $(GO) run $(BENCHSTAT) $(BUILD)/bench/OLD.txt $(BUILD)/bench/$(GIT_SHA).txt"
 	@if [[ -n "$(HAVE_HUB)" ]]; then $(MAKE) --no-print-directory bench-hub; else echo "bench: no hub yet"; fi
+	@if [[ -n "$(HAVE_HUB)" ]]; then $(MAKE) --no-print-directory bench-mesh; fi
 
 # The hub against a real redis-server (hub/bench): redis-benchmark throughput
 # and latency per command, unpipelined and pipelined, and RSS per key for 1M
@@ -176,6 +177,20 @@ BENCH_HUB_FLAGS ?=
 bench-hub: ## hub vs redis-server (redis-benchmark, RSS per key) into build/bench/hub-<sha>.txt
 	@mkdir -p $(BUILD)/bench
 	$(GO) run ./hub/bench $(BENCH_HUB_FLAGS) | tee $(BUILD)/bench/hub-$(GIT_SHA).txt
+
+# The hub mesh (hub/bench/mesh): replication lag hub to hub at a paced
+# write rate, throughput of a hub with two peers attached against a lone hub
+# and redis-server, and catch-up time and bytes after a partition. Needs
+# redis-server, redis-benchmark and taskset. Flags through BENCH_MESH_FLAGS,
+# e.g. `make bench-mesh BENCH_MESH_FLAGS=-quick` (a smoke run) or
+# BENCH_MESH_FLAGS='-peers client -rate 10000'; `go run ./hub/bench/mesh -h`
+# lists them.
+BENCH_MESH_FLAGS ?=
+
+.PHONY: bench-mesh
+bench-mesh: ## hub mesh: replication lag, throughput with peers vs redis, partition catch-up into build/bench/mesh-<sha>.txt
+	@mkdir -p $(BUILD)/bench
+	$(GO) run ./hub/bench/mesh $(BENCH_MESH_FLAGS) | tee $(BUILD)/bench/mesh-$(GIT_SHA).txt
 
 .PHONY: fuzz
 fuzz: ## run every Fuzz* target in turn for FUZZTIME (default 30s)

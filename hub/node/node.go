@@ -40,11 +40,11 @@ type Config struct {
 	// ClockOffset shifts this hub's clock (a testing aid for the max
 	// offset check, SEMANTICS.md B1: a hub whose clock runs ahead).
 	ClockOffset time.Duration
-	AppendFsync  string // always | everysec | no. Default: everysec.
-	RequirePass  string // AUTH password; empty disables AUTH.
-	AddrFile     string // if set, the bound addresses are written here.
-	Logger       *slog.Logger
-	OpsConfig    // RESP server limits and settings (config.go)
+	AppendFsync string // always | everysec | no. Default: everysec.
+	RequirePass string // AUTH password; empty disables AUTH.
+	AddrFile    string // if set, the bound addresses are written here.
+	Logger      *slog.Logger
+	OpsConfig   // RESP server limits and settings (config.go)
 }
 
 // DefaultConfig returns the documented defaults.
