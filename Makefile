@@ -74,6 +74,22 @@ run: ## build and run the hub with --dir ./data
 	$(GO) build -o $(BUILD)/hub ./hub
 	./$(BUILD)/hub --dir ./data
 
+# Three hubs on loopback, each pulling the other two (a hub skips its own
+# address in the shared --peer list). Ctrl-C stops all three.
+MESH_HUBS ?= 3
+.PHONY: mesh
+mesh: ## a local mesh: hubs hub0..hub2 on RESP 6379-6381, HTTP 7379-7381, data in ./data-mesh
+	@if [[ -z "$(HAVE_HUB)" ]]; then echo "mesh: there is no hub/main.go yet" >&2; exit 1; fi
+	$(GO) build -o $(BUILD)/hub ./hub
+	@peers=(); for ((i = 0; i < $(MESH_HUBS); i++)); do peers+=(--peer "127.0.0.1:$$((7379 + i))"); done; \
+	pids=(); trap 'kill $${pids[@]} 2>/dev/null; wait' INT TERM EXIT; \
+	for ((i = 0; i < $(MESH_HUBS); i++)); do \
+		./$(BUILD)/hub --id "hub$$i" --listen "127.0.0.1:$$((6379 + i))" --http "127.0.0.1:$$((7379 + i))" \
+			--dir "./data-mesh/hub$$i" "$${peers[@]}" & pids+=($$!); \
+	done; \
+	echo "mesh: $(MESH_HUBS) hubs up; try redis-cli -p 6379 SET k v, then redis-cli -p 6380 GET k (Ctrl-C stops them)"; \
+	wait
+
 .PHONY: wasm
 wasm: ## build/replica.wasm (wasip1 reactor) for edge/host and wasm/js
 	@if [[ -z "$(HAVE_WASM)" ]]; then echo "wasm: no wasm/replica yet, skipping"; exit 0; fi
