@@ -33,31 +33,35 @@ type Link struct {
 	addr     string
 	outbound bool
 
-	mu         sync.Mutex
-	state      string // connecting, handshake, full-sync, streaming, down
-	peer       syncproto.Peer
-	lastErr    string
-	bytesIn    int64
-	bytesOut   int64
-	deltasIn   int64
-	deltasOut  int64
-	dups       int64
-	partials   int64
-	fulls      int64
-	peerHead   uint64 // the source's head, as last heard
-	have       uint64 // sink: received up to; source: acked by the sink
-	lagMs      float64
-	offset     time.Duration
-	rtt        time.Duration
-	skewed     bool
-	snapGot    int64
-	snapSize   int64
-	sendingSn  *snapshot
-	since      time.Time
-	lastHeard  time.Time
-	connectErr int64
-	sinkOf     causal.ReplicaID   // the peer whose snapshot the sink state holds (runSink's goroutine)
-	cancel     context.CancelFunc // stops an outbound link (Forget)
+	mu          sync.Mutex
+	state       string // connecting, handshake, full-sync, streaming, down
+	peer        syncproto.Peer
+	lastErr     string
+	bytesIn     int64
+	bytesOut    int64
+	deltasIn    int64
+	deltasOut   int64
+	dups        int64
+	partials    int64
+	fulls       int64
+	peerHead    uint64 // the source's head, as last heard
+	have        uint64 // sink: received up to; source: acked by the sink
+	lagMs       float64
+	offset      time.Duration
+	rtt         time.Duration
+	skewed      bool
+	snapGot     int64
+	snapSize    int64
+	sendingSn   *snapshot
+	since       time.Time
+	lastHeard   time.Time
+	connectErr  int64
+	sinkOf      causal.ReplicaID   // the peer whose snapshot the sink state holds (runSink's goroutine)
+	cancel      context.CancelFunc // stops an outbound link (Forget)
+	pubs        chan *pub          // serve: PUBLISH messages to send (Mesh.Publish); set before the link is listed
+	pubsIn      int64
+	pubsOut     int64
+	pubsDropped int64
 }
 
 // LinkStats is a link's state for INFO and metrics.
@@ -84,6 +88,9 @@ type LinkStats struct {
 	SnapSize    int64
 	Since       time.Time
 	Failures    int64 // connection attempts that failed
+	PubsIn      int64 // PUBLISH messages received from the peer (pull)
+	PubsOut     int64 // PUBLISH messages sent to the peer (serve)
+	PubsDropped int64 // PUBLISH messages dropped: the link was behind
 }
 
 func (l *Link) stats() LinkStats {
@@ -92,7 +99,8 @@ func (l *Link) stats() LinkStats {
 	s := LinkStats{Addr: l.addr, Outbound: l.outbound, State: l.state, Peer: l.peer.Name, PeerID: l.peer.ID,
 		LastErr: l.lastErr, BytesIn: l.bytesIn, BytesOut: l.bytesOut, DeltasIn: l.deltasIn, DeltasOut: l.deltasOut,
 		Duplicates: l.dups, Partial: l.partials, Full: l.fulls, LagMs: l.lagMs, ClockOffset: l.offset, RTT: l.rtt,
-		Skewed: l.skewed, SnapGot: l.snapGot, SnapSize: l.snapSize, Since: l.since, Failures: l.connectErr}
+		Skewed: l.skewed, SnapGot: l.snapGot, SnapSize: l.snapSize, Since: l.since, Failures: l.connectErr,
+		PubsIn: l.pubsIn, PubsOut: l.pubsOut, PubsDropped: l.pubsDropped}
 	head := l.peerHead
 	if !l.outbound {
 		head = l.m.Backlog.Head()
@@ -431,6 +439,11 @@ func (l *Link) pull(ctx context.Context, sinkp **syncproto.Sink) error {
 				c.fail(nil)
 				return err
 			}
+		case syncproto.KindPublish:
+			m.host.Publish(msg.Channel, msg.Data)
+			l.mu.Lock()
+			l.pubsIn++
+			l.mu.Unlock()
 		case syncproto.KindError:
 			c.fail(nil)
 			return fmt.Errorf("peer closed the link: %s", msg.Err)
@@ -651,6 +664,13 @@ func (l *Link) serve(ctx context.Context, c *conn) error {
 			n++
 		}
 		smu.Unlock()
+		select { // PUBLISH messages go between batches of deltas
+		case p := <-l.pubs:
+			if err := l.sendPublish(ctx, c, p); err != nil {
+				return err
+			}
+		default:
+		}
 		if n > 0 {
 			next = es[n-1].lsn
 			if len(msg.Deltas) > 0 {
@@ -664,24 +684,33 @@ func (l *Link) serve(ctx context.Context, c *conn) error {
 			}
 			continue
 		}
+		var wake <-chan struct{} = acked // the window is full: wait for an ack
 		if len(es) == 0 {
-			select {
-			case <-changed:
-			case err := <-errc:
-				return err
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			continue
+			wake = changed
 		}
-		select { // the window is full: wait for an ack
-		case <-acked:
+		select {
+		case <-wake:
+		case p := <-l.pubs:
+			if err := l.sendPublish(ctx, c, p); err != nil {
+				return err
+			}
 		case err := <-errc:
 			return err
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
+}
+
+// sendPublish sends one PUBLISH message to the sink.
+func (l *Link) sendPublish(ctx context.Context, c *conn, p *pub) error {
+	if err := c.write(ctx, syncproto.Message{Kind: syncproto.KindPublish, Channel: p.channel, Data: p.message}); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.pubsOut++
+	l.mu.Unlock()
+	return nil
 }
 
 // sendSnapshot streams a full-state snapshot in chunks, resuming transfer

@@ -39,6 +39,9 @@ type Host interface {
 	// (engine.Delta.Applied, returned too), and the backlog position it
 	// matches.
 	Snapshot(ctx context.Context) (payload []byte, lsn uint64, applied *causal.Context, err error)
+	// Publish delivers a message a peer published to this hub's
+	// subscribers. It may run on any goroutine.
+	Publish(channel, message []byte)
 }
 
 // Config configures the mesh. Zero fields take the defaults.
@@ -234,6 +237,9 @@ func (m *Mesh) Links() []LinkStats {
 
 func (m *Mesh) newLink(addr string, outbound bool) *Link {
 	l := &Link{m: m, addr: addr, outbound: outbound, state: "connecting"}
+	if !outbound {
+		l.pubs = make(chan *pub, pubQueue)
+	}
 	m.mu.Lock()
 	m.links = append(m.links, l)
 	m.mu.Unlock()
@@ -453,3 +459,34 @@ func (m *Mesh) Forget(who string) bool {
 	}
 	return len(found) > 0
 }
+
+// pubQueue bounds the PUBLISH messages waiting on one link: past it they
+// are dropped (and counted), since pub/sub is best-effort across hubs.
+const pubQueue = 1024
+
+// Publish sends a PUBLISH made on this hub to every peer pulling from it,
+// best-effort: a link that is down or behind drops it. The peers deliver
+// it to their own subscribers and do not pass it on.
+func (m *Mesh) Publish(channel, message []byte) {
+	m.mu.Lock()
+	links := slices.Clone(m.links)
+	m.mu.Unlock()
+	var p *pub
+	for _, l := range links {
+		if l.outbound || l.pubs == nil {
+			continue
+		}
+		if p == nil {
+			p = &pub{channel: slices.Clone(channel), message: slices.Clone(message)}
+		}
+		select {
+		case l.pubs <- p:
+		default:
+			l.mu.Lock()
+			l.pubsDropped++
+			l.mu.Unlock()
+		}
+	}
+}
+
+type pub struct{ channel, message []byte }

@@ -176,12 +176,13 @@ func (n *Node) runOwnerCommand(b *batch, j *job, name string, args [][]byte) boo
 	return true
 }
 
-// publishCmd is PUBLISH channel message: it counts the receivers now and
-// publishes once the batch is committed, after the notifications of the
-// writes before it.
+// publishCmd is PUBLISH channel message: it counts the receivers now (on
+// this hub: the peers' are not known) and publishes once the batch is
+// committed, after the notifications of the writes before it, here and,
+// best-effort, on the peer hubs (mesh.Publish).
 func (n *Node) publishCmd(b *batch, args [][]byte) engine.Reply {
 	got := n.countReceivers(args[1])
-	b.msgs = append(b.msgs, message{channel: args[1], payload: args[2]})
+	b.msgs = append(b.msgs, message{channel: args[1], payload: args[2], mesh: true})
 	return integer(got)
 }
 

@@ -69,7 +69,10 @@ type batch struct {
 	prev     *batch // the batch this one runs inside (afterWrite from a probe), if any
 }
 
-type message struct{ channel, payload []byte }
+type message struct {
+	channel, payload []byte
+	mesh             bool // a PUBLISH: peer hubs deliver it to their subscribers too
+}
 
 // newBatch starts an owner step, reusing a finished batch's buffers.
 func (n *Node) newBatch() *batch {
@@ -172,6 +175,9 @@ func (n *Node) finish(b *batch) {
 	}
 	for _, m := range b.msgs {
 		n.publish(m.channel, m.payload)
+		if m.mesh {
+			n.mesh.Publish(m.channel, m.payload)
+		}
 	}
 	for _, j := range b.done {
 		replies := j.replies

@@ -97,10 +97,10 @@ func TestEvents_MergedDeltaWakesBlocked(t *testing.T) {
 		got = append(got, m.Channel+" "+m.Payload)
 	}
 	want := []string{
-		"__keyevent@0__:merge k", // the merged push
+		"__keyevent@0__:rpush k", // the merged push, named after its command
 		"__keyevent@0__:lpop k",  // the woken BLPOP's pop
 		"__keyevent@0__:del k",
-		"__keyevent@0__:merge s",
+		"__keyevent@0__:set s",
 		"__keyevent@0__:del s",
 	}
 	for i := range want {

@@ -100,6 +100,10 @@ func (h meshHost) ApplySnapshot(ctx context.Context, payload []byte) error {
 	return err
 }
 
+// Publish delivers a message a peer hub published to this hub's
+// subscribers (pubsub has its own lock: no owner step needed).
+func (h meshHost) Publish(channel, message []byte) { h.n.publish(channel, message) }
+
 // maxSnapshotRecord is the largest full-sync snapshot logged as a record;
 // a larger one is made durable by a local snapshot.
 const maxSnapshotRecord = 256 << 20
@@ -183,10 +187,10 @@ func (n *Node) infoMesh(w *infoWriter) {
 		}
 		w.kv(key, fmt.Sprintf("name=%s,id=%s,dir=%s,addr=%s,state=%s,lag_ms=%.0f,lag_ops=%d,bytes_in=%d,bytes_out=%d,"+
 			"deltas_in=%d,deltas_out=%d,duplicates=%d,partial_syncs=%d,full_syncs=%d,clock_offset_ms=%d,rtt_us=%d,"+
-			"clock_skewed=%d,snapshot_bytes=%d/%d,failures=%d",
+			"clock_skewed=%d,snapshot_bytes=%d/%d,failures=%d,publish_in=%d,publish_out=%d,publish_dropped=%d",
 			l.Peer, id, dir, l.Addr, l.State, l.LagMs, l.LagOps, l.BytesIn, l.BytesOut, l.DeltasIn, l.DeltasOut,
 			l.Duplicates, l.Partial, l.Full, l.ClockOffset.Milliseconds(), l.RTT.Microseconds(), b2i(l.Skewed),
-			l.SnapGot, l.SnapSize, l.Failures))
+			l.SnapGot, l.SnapSize, l.Failures, l.PubsIn, l.PubsOut, l.PubsDropped))
 	}
 }
 

@@ -377,8 +377,58 @@ func (n *Node) notifyExec(b *batch, queue [][][]byte, rep engine.Reply, d *engin
 	}
 }
 
-// notifyMerged raises the notifications of a delta merged from a peer.
-func (n *Node) notifyMerged(b *batch, d *engine.Delta) { n.notifyDeltaKeys(b, d, "merge") }
+// notifyMerged raises the notifications of a delta merged from a peer
+// (SEMANTICS.md B10), one per key in key order, named after the command
+// that wrote the key at its origin (engine.Key.Ev) as Redis names that
+// command's event: "del" when the key is gone ("expired" for the owner's
+// expiry), "merge" for a key of a full sync. A command that raises several
+// events on one key in Redis raises its main one here.
+func (n *Node) notifyMerged(b *batch, d *engine.Delta) {
+	keys := make([]string, 0, len(d.Keys))
+	for k := range d.Keys {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		ev := d.Keys[k].Ev
+		t := n.keyType(b.now, k)
+		if t == "none" {
+			if ev == "expired" {
+				n.notifyKey(b, nfExpired, "expired", k)
+			} else {
+				n.notifyKey(b, nfGeneric, "del", k)
+			}
+			continue
+		}
+		class := typeClass[t]
+		switch ev {
+		case "", "expired":
+			ev = "merge"
+		case "expire", "pexpire", "expireat", "pexpireat", "persist", "copy", "rename", "renamenx", "restore":
+			class = nfGeneric
+			ev = mergedEvents[ev]
+		default:
+			if e, ok := mergedEvents[ev]; ok {
+				ev = e
+			}
+		}
+		n.notifyKey(b, class, ev, k)
+	}
+}
+
+// mergedEvents maps a command to the event Redis raises for it where the
+// two names differ; other commands raise their own name.
+var mergedEvents = map[string]string{
+	"setex": "set", "psetex": "set", "setnx": "set", "getset": "set", "mset": "set", "msetnx": "set",
+	"getex": "expire", "getdel": "del",
+	"incr": "incrby", "decr": "decrby", "hmset": "hset", "hsetnx": "hset",
+	"lpushx": "lpush", "rpushx": "rpush", "blpop": "lpop", "brpop": "rpop", "lmpop": "lpop", "blmpop": "lpop",
+	"rpoplpush": "rpush", "lmove": "lpush", "blmove": "lpush", "brpoplpush": "rpush",
+	"smove": "sadd", "zincrby": "zincr", "bzpopmin": "zpopmin", "bzpopmax": "zpopmax", "zmpop": "zpopmin",
+	"bzmpop": "zpopmin", "zrangestore": "zrangestore",
+	"pexpire": "expire", "expireat": "expire", "pexpireat": "expire", "expire": "expire", "persist": "persist",
+	"copy": "copy_to", "rename": "rename_to", "renamenx": "rename_to", "restore": "restore",
+}
 
 // notifyDeltaKeys raises one event per key of d, in key order: "del" when
 // the key is gone, else event in the class of the key's type.

@@ -16,8 +16,9 @@ import (
 type call struct {
 	r    *Replica
 	args [][]byte
-	now  int64 // Unix ns
-	ms   int64 // Unix ms
+	name string // the command's name, from the command table
+	now  int64  // Unix ns
+	ms   int64  // Unix ms
 
 	ts     hlc.Timestamp // minted on first write
 	hasTS  bool
@@ -114,7 +115,20 @@ func (c *call) apply(name string, frag *Key, rm, added []causal.Dot) {
 	if c.d.TS.Less(c.ts) {
 		c.d.TS = c.ts
 	}
+	c.d.Keys[name].Ev = c.event()
 }
+
+// event is the command's name for Key.Ev.
+func (c *call) event() string {
+	if c.name == "" && len(c.args) == 0 {
+		return "expired" // Replica.Expire's calls have no arguments
+	}
+	return c.name
+}
+
+// maxEvent bounds Key.Ev in a delta from the wire (command names are
+// shorter).
+const maxEvent = 32
 
 // del removes everything of key name that this replica has observed
 // (DEL, and every write that empties a collection).

@@ -159,6 +159,7 @@ func (r *Replica) run(c *call) Reply {
 	if !cmd.arityOK(len(c.args)) {
 		return errArity(cmd.name)
 	}
+	c.name = cmd.name
 	return cmd.run(c)
 }
 
@@ -370,6 +371,9 @@ func accumulate(acc, d *Delta) *Delta {
 			acc.Keys[name] = ak
 		}
 		ak.join(&acc.CC, dk, &d.CC, false, true)
+		if dk.Ev != "" {
+			ak.Ev = dk.Ev
+		}
 	}
 	acc.CC.Join(&d.CC)
 	if acc.TS.Less(d.TS) {

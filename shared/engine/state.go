@@ -69,6 +69,12 @@ type Key struct {
 	List  *List        `cbor:"7,keyasint,omitempty"`
 	HLL   *crdt.HLLKey `cbor:"8,keyasint,omitempty"`
 
+	// Ev, in a delta only, names the command that last wrote the key
+	// there, lowercased ("expired" for the owner's expiry), so that the
+	// replicas merging it raise the keyspace notification a local write
+	// would (SEMANTICS.md B10). A state never holds it; Merge ignores it.
+	Ev string `cbor:"9,keyasint,omitempty"`
+
 	hashLive  int          // present fields in Hash; not encoded, rebuilt by fix
 	zidx      *crdt.ZIndex // visible scores of ZSet in order; not encoded
 	scheduled int64        // expiry time last pushed on the replica's heap

@@ -27,6 +27,9 @@ func validate(d *Delta) error {
 }
 
 func validateKey(d *Delta, k *Key) error {
+	if len(k.Ev) > maxEvent {
+		return fmt.Errorf("event name of %d bytes", len(k.Ev))
+	}
 	check := func(dot causal.Dot) error {
 		if dot.Seq == 0 || !d.CC.Contains(dot) {
 			return fmt.Errorf("dot %v not in the delta's context", dot)

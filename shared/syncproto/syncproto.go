@@ -26,9 +26,10 @@ const (
 	KindPing     Kind = 6 // both: liveness and clock sample
 	KindPong     Kind = 7 // both: the answer to a ping, echoing its Now
 	KindError    Kind = 8 // both: why the link is being closed
+	KindPublish  Kind = 9 // source: a PUBLISH made on the source hub (best-effort)
 )
 
-var kindNames = [...]string{"", "hello", "pull", "deltas", "ack", "snapshot", "ping", "pong", "error"}
+var kindNames = [...]string{"", "hello", "pull", "deltas", "ack", "snapshot", "ping", "pong", "error", "publish"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) && k != 0 {
@@ -75,7 +76,7 @@ type Message struct {
 	Applied *causal.Context `cbor:"18,keyasint,omitempty"`
 
 	// Snapshot (and Pull, to resume one): transfer id, total size, offset
-	// of Data, and the data.
+	// of Data, and the data. Publish: the message is in Data.
 	SnapID uint64 `cbor:"12,keyasint,omitempty"`
 	Size   int64  `cbor:"13,keyasint,omitempty"`
 	Offset int64  `cbor:"14,keyasint,omitempty"`
@@ -83,6 +84,9 @@ type Message struct {
 
 	// Error: the reason, for the peer's log.
 	Err string `cbor:"16,keyasint,omitempty"`
+
+	// Publish: the channel.
+	Channel []byte `cbor:"19,keyasint,omitempty"`
 }
 
 // RoleHub is the role of a region hub in Hello.
@@ -125,7 +129,7 @@ func Decode(b []byte) (Message, error) {
 		if m.SnapID == 0 || m.Size < 0 || m.Offset < 0 || m.Offset+int64(len(m.Data)) > m.Size {
 			return Message{}, fmt.Errorf("%w: snapshot chunk out of bounds", ErrProtocol)
 		}
-	case KindPull, KindAck, KindPing, KindPong, KindError:
+	case KindPull, KindAck, KindPing, KindPong, KindError, KindPublish:
 	default:
 		return Message{}, fmt.Errorf("%w: unknown message kind %d", ErrProtocol, m.Kind)
 	}

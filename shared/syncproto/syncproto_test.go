@@ -20,6 +20,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 		{Kind: KindPing, Now: 5},
 		{Kind: KindPong, Now: 6, Echo: 5},
 		{Kind: KindError, Err: "bye"},
+		{Kind: KindPublish, Channel: []byte("news"), Data: []byte("hello")},
 	}
 	for _, m := range msgs {
 		b, err := Encode(m)
