@@ -46,13 +46,15 @@ func (b *Backlog) Head() uint64 {
 	return b.head
 }
 
-// Add appends a delta with its origin, evicting the oldest entries over
-// the budget, and wakes the links.
-func (b *Backlog) Add(origin causal.Dot, payload []byte) {
+// Add appends deltas with their origins, evicting the oldest entries over
+// the budget, and wakes the links once.
+func (b *Backlog) Add(origins []causal.Dot, payloads [][]byte) {
 	b.mu.Lock()
-	b.head++
-	b.ents = append(b.ents, entry{lsn: b.head, origin: origin, payload: payload})
-	b.bytes += int64(len(payload))
+	for i, p := range payloads {
+		b.head++
+		b.ents = append(b.ents, entry{lsn: b.head, origin: origins[i], payload: p})
+		b.bytes += int64(len(p))
+	}
 	for len(b.ents) > 1 && b.bytes > b.max {
 		b.bytes -= int64(len(b.ents[0].payload))
 		b.evicted.Add(b.ents[0].origin)

@@ -150,14 +150,19 @@ func (m *Mesh) Holds(o causal.Dot) bool {
 	return m.applied.Contains(o)
 }
 
-// Applied records a delta the hub holds now (made here or merged, and
-// committed) and puts it in the backlog for the links. Owner goroutine
+// Applied records deltas the hub holds now (made here or merged, and
+// committed) and puts them in the backlog for the links. Owner goroutine
 // and recovery only.
-func (m *Mesh) Applied(o causal.Dot, payload []byte) {
+func (m *Mesh) Applied(origins []causal.Dot, payloads [][]byte) {
+	if len(origins) == 0 {
+		return
+	}
 	m.mu.Lock()
-	m.applied.Add(o)
+	for _, o := range origins {
+		m.applied.Add(o)
+	}
 	m.mu.Unlock()
-	m.Backlog.Add(o, payload)
+	m.Backlog.Add(origins, payloads)
 }
 
 // Merged records a full state the hub merged (a full sync, or the

@@ -9,6 +9,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Proxy forwards TCP connections from its own loopback address (port 0) to
@@ -17,6 +18,7 @@ import (
 type Proxy struct {
 	ln    net.Listener
 	bytes atomic.Int64
+	rate  atomic.Int64 // bytes per second through each direction; 0: unlimited
 
 	mu     sync.Mutex
 	target string
@@ -71,6 +73,11 @@ func (p *Proxy) IsCut() bool {
 	defer p.mu.Unlock()
 	return p.cut
 }
+
+// Throttle limits each direction of every connection to bytesPerSec (0:
+// unlimited), to emulate a slow link: a transfer then takes long enough
+// to be cut in the middle.
+func (p *Proxy) Throttle(bytesPerSec int64) { p.rate.Store(bytesPerSec) }
 
 // Bytes is the number of bytes forwarded, both ways.
 func (p *Proxy) Bytes() int64 { return p.bytes.Load() }
@@ -134,7 +141,7 @@ func (p *Proxy) forward(c net.Conn, target string) {
 	p.mu.Unlock()
 	done := make(chan struct{}, 2)
 	pipe := func(dst, src net.Conn) {
-		_, _ = io.Copy(dst, counting{src, &p.bytes})
+		_, _ = io.Copy(dst, counting{src, &p.bytes, &p.rate})
 		dst.Close()
 		src.Close()
 		done <- struct{}{}
@@ -151,14 +158,22 @@ func (p *Proxy) forward(c net.Conn, target string) {
 // errStopped is returned for a hub that is not running.
 var errStopped = errors.New("meshtest: hub not running")
 
-// counting counts the bytes read through it as they pass.
+// counting counts the bytes read through it as they pass, and paces them
+// when the proxy is throttled.
 type counting struct {
-	r io.Reader
-	n *atomic.Int64
+	r    io.Reader
+	n    *atomic.Int64
+	rate *atomic.Int64
 }
 
 func (c counting) Read(b []byte) (int, error) {
+	if r := c.rate.Load(); r > 0 && int64(len(b)) > r/100 {
+		b = b[:max(r/100, 1)] // at most 10 ms of traffic per read
+	}
 	n, err := c.r.Read(b)
 	c.n.Add(int64(n))
+	if r := c.rate.Load(); r > 0 && n > 0 {
+		time.Sleep(time.Duration(int64(n) * int64(time.Second) / r)) // link emulation, not a wait
+	}
 	return n, err
 }

@@ -138,7 +138,7 @@ func (n *Node) replay(d *engine.Delta, payload []byte) {
 		return
 	}
 	if d.Origin != nil {
-		n.mesh.Applied(*d.Origin, append([]byte(nil), payload...))
+		n.mesh.Applied([]causal.Dot{*d.Origin}, [][]byte{append([]byte(nil), payload...)})
 	}
 }
 

@@ -96,9 +96,7 @@ func (n *Node) commitEncoded(ps [][]byte, origins []causal.Dot) error {
 	if err != nil && len(ps) > 0 {
 		err = p.repair(n.replica, err)
 	}
-	for i := range origins {
-		n.mesh.Applied(origins[i], ps[i])
-	}
+	n.mesh.Applied(origins, ps)
 	switch {
 	case p.pending.Load():
 		p.runPending(n, n.replica)
