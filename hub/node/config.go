@@ -21,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"lattice/hub/store"
 	"lattice/shared/engine"
 	"lattice/shared/resp"
 )
@@ -98,6 +99,8 @@ type bufferLimits struct{ normal, replica, pubsub bufferLimit }
 type ops struct {
 	runID string
 	stop  context.CancelFunc // set by Run; SHUTDOWN calls it
+	// noSave is set by SHUTDOWN NOSAVE: stop without the shutdown snapshot.
+	noSave atomic.Bool
 
 	timeout    atomic.Int64 // seconds
 	maxClients atomic.Int64
@@ -285,7 +288,8 @@ type configParam struct {
 // configParams lists the parameters the hub answers, sorted by name:
 // its own settings, and fixed answers to what clients and tools ask.
 var configParams = []configParam{
-	{name: "appendfsync", get: func(n *Node) string { return persistenceValue(n, "appendfsync", n.cfg.AppendFsync) }},
+	{name: "appendfsync", get: func(n *Node) string { return persistenceValue(n, "appendfsync", n.cfg.AppendFsync) },
+		set: setAppendFsync},
 	{name: "appendonly", get: func(n *Node) string { return persistenceField(n, "aof_enabled", "0", "yes", "no") }},
 	{name: "bind", get: func(n *Node) string { return hostOf(n.respAddr) }},
 	{name: "client-output-buffer-limit", get: func(n *Node) string { return formatBufferLimits(n.ops.outputLimits()) },
@@ -392,6 +396,16 @@ func memorySetter(field func(*Node) *atomic.Int64, lo int64) func(*Node, string)
 		}
 		return func() { field(n).Store(x) }, ""
 	}
+}
+
+// setAppendFsync is CONFIG SET appendfsync always|everysec|no: the store
+// applies it from its next append on.
+func setAppendFsync(n *Node, v string) (func(), string) {
+	p, err := store.ParsePolicy(strings.ToLower(v))
+	if err != nil {
+		return nil, "argument(s) must be one of the following: always, everysec, no"
+	}
+	return func() { n.persist.st.SetPolicy(p) }, ""
 }
 
 func setTimeout(n *Node, v string) (func(), string) {

@@ -618,13 +618,16 @@ func (n *Node) persistReply(ctx context.Context, args [][]byte) engine.Reply {
 
 // shutdown answers SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: it stops
 // the node gracefully, as SIGTERM does (the store flushes and snapshots
-// on the way out). On success the client gets no reply; the connection
+// on the way out; with NOSAVE it only flushes: the log holds everything,
+// so the next start replays it instead of loading one snapshot). On success the client gets no reply; the connection
 // closes.
 func (n *Node) shutdown(c *client, args [][]byte) engine.Reply {
-	abort := false
+	abort, nosave := false, false
 	for _, a := range args[1:] {
 		switch strings.ToLower(string(a)) {
-		case "nosave", "save", "now", "force":
+		case "nosave":
+			nosave = true
+		case "save", "now", "force":
 		case "abort":
 			abort = true
 		default:
@@ -640,7 +643,8 @@ func (n *Node) shutdown(c *client, args [][]byte) engine.Reply {
 	if n.ops.stop == nil {
 		return errR("ERR Errors trying to SHUTDOWN. Check logs.")
 	}
-	n.log.Info("user requested shutdown", "client", c.id, "addr", c.addr)
+	n.log.Info("user requested shutdown", "client", c.id, "addr", c.addr, "nosave", nosave)
+	n.ops.noSave.Store(nosave)
 	n.ops.stop()
 	return simple("OK")
 }

@@ -86,6 +86,7 @@ type Node struct {
 	ev       events        // pub/sub, blocked clients, notifications (events.go)
 	tls      *tls.Config   // the HTTP listener's TLS; nil: plain (tls.go)
 	gc       gcState       // garbage collection by causal stability (gc.go); owner only
+	lock     *os.File      // holds the data directory's lock (lock_unix.go)
 }
 
 // request is the part of one pipeline that the owner goroutine runs, on
@@ -110,6 +111,10 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	lock, err := lockDir(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
 	r, err := engine.New(id, engine.DefaultConfig())
 	if err != nil {
 		return nil, err
@@ -126,9 +131,12 @@ func New(cfg Config) (*Node, error) {
 	n.tls = tlsConf.server
 	p, err := openPersist(cfg, log, r, n.replay, n.mesh.AppliedContext)
 	if err != nil {
+		if lock != nil {
+			lock.Close()
+		}
 		return nil, err
 	}
-	n.persist = p
+	n.persist, n.lock = p, lock
 	return n, nil
 }
 

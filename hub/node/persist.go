@@ -347,7 +347,9 @@ func (n *Node) closePersist() {
 		w <- errors.New("server shutting down")
 	}
 	s := p.st.Stats()
-	if p.st.Failed() != nil || s.Changes > 0 || s.Recovery.Records > 0 {
+	if n.ops.noSave.Load() && p.st.Failed() == nil {
+		p.log.Info("persistence: SHUTDOWN NOSAVE: no shutdown snapshot; the log holds every write")
+	} else if p.st.Failed() != nil || s.Changes > 0 || s.Recovery.Records > 0 {
 		start := time.Now()
 		if err := p.st.SaveNow(n.replica); err != nil {
 			p.log.Error("persistence: shutdown snapshot failed; the log holds what was written", "err", err)
@@ -358,5 +360,8 @@ func (n *Node) closePersist() {
 	}
 	if err := p.st.Close(); err != nil {
 		p.log.Error("persistence: close", "err", err)
+	}
+	if n.lock != nil {
+		n.lock.Close()
 	}
 }

@@ -132,7 +132,8 @@ type Store struct {
 	st     Stats
 	closed bool
 
-	dirty   atomic.Bool // bytes written since the syncer's last fsync
+	policy  atomic.Int32 // the fsync Policy (CONFIG SET appendfsync changes it)
+	dirty   atomic.Bool  // bytes written since the syncer's last fsync
 	syncErr atomic.Pointer[error]
 	saving  atomic.Bool
 	saveMu  sync.Mutex // held while a snapshot is being taken
@@ -170,6 +171,7 @@ func Open(cfg Config, r *engine.Replica) (*Store, error) {
 		s.fs = fsys
 	}
 	s.st.Fsync = cfg.Fsync
+	s.policy.Store(int32(cfg.Fsync))
 	s.st.LastSave = time.Now()
 	if err := s.recover(r); err != nil {
 		if s.f != nil {
@@ -226,7 +228,8 @@ func (s *Store) AppendEncoded(ps [][]byte) error {
 	s.st.Changes += int64(len(ps))
 	s.st.Records += int64(len(ps))
 	s.mu.Unlock()
-	if s.cfg.Fsync == Always {
+	pol := Policy(s.policy.Load())
+	if pol == Always {
 		if err := s.f.Sync(); err != nil {
 			return s.fail(fmt.Errorf("fsync log: %w", err))
 		}
@@ -235,7 +238,7 @@ func (s *Store) AppendEncoded(ps [][]byte) error {
 		s.mu.Unlock()
 		return nil
 	}
-	if s.cfg.Fsync == EverySec {
+	if pol == EverySec {
 		s.dirty.Store(true)
 		s.startSyncer()
 	}
@@ -262,6 +265,16 @@ func (s *Store) fail(err error) error {
 	s.st.WriteErr = err
 	s.mu.Unlock()
 	return err
+}
+
+// SetPolicy changes the fsync policy from the next Append on (CONFIG SET
+// appendfsync); safe on any goroutine. Switching to Always makes the next
+// Append's fsync cover everything written before it too.
+func (s *Store) SetPolicy(p Policy) {
+	s.policy.Store(int32(p))
+	s.mu.Lock()
+	s.st.Fsync = p
+	s.mu.Unlock()
 }
 
 // Failed returns the write error that stopped the log, or nil.
