@@ -110,6 +110,17 @@ func (b *Backlog) Read(lsn uint64, maxN int, maxBytes int64) (es []entry, change
 	return es, b.changed, true
 }
 
+// Tail is the position just before the oldest entry (the head when
+// empty): a partial sync sends from there on.
+func (b *Backlog) Tail() uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.ents) == 0 {
+		return b.head
+	}
+	return b.ents[0].lsn - 1
+}
+
 // Bytes is the memory the backlog holds.
 func (b *Backlog) Bytes() int64 {
 	b.mu.Lock()

@@ -259,7 +259,9 @@ func (l *Link) runSink(ctx context.Context) {
 			return
 		}
 		l.mu.Lock()
-		streamed := l.state == "streaming"
+		// A link that streamed a while starts over at the shortest delay;
+		// one that fails as soon as it is up keeps backing off.
+		streamed := l.state == "streaming" && time.Since(l.since) > 5*time.Second
 		l.state, l.since = "down", time.Now()
 		if err != nil {
 			l.lastErr = err.Error()
@@ -351,6 +353,10 @@ func (l *Link) pull(ctx context.Context, sinkp **syncproto.Sink) error {
 		*sinkp, l.sinkOf = sink, peer.ID
 	}
 	sink.Connected()
+	// One link at a time asks, so that a hub that starts empty takes one
+	// full sync, and its other links then resume from what it brought.
+	release := m.gatePull(ctx)
+	defer release()
 	// What this hub holds is what its log holds, so a link that dropped
 	// resumes exactly where it stopped (partial sync).
 	pull := sink.Pull(m.AppliedContext())
@@ -363,21 +369,22 @@ func (l *Link) pull(ctx context.Context, sinkp **syncproto.Sink) error {
 	m.log.Info("mesh: link up", "peer", peer.Name, "addr", l.addr, "peer_head", hello.Seq)
 	go c.pinger(ctx)
 	l.setState("streaming")
-	counted := false
+	decided := false // the source has said partial (any message but a snapshot chunk) or the snapshot is in
 	for {
 		msg, err := c.read(ctx)
 		if err != nil {
 			c.fail(nil)
 			return err
 		}
+		if !decided && msg.Kind != syncproto.KindSnapshot {
+			decided = true
+			release()
+			l.mu.Lock()
+			l.partials++
+			l.mu.Unlock()
+		}
 		switch msg.Kind {
 		case syncproto.KindDeltas:
-			if !counted {
-				counted = true
-				l.mu.Lock()
-				l.partials++
-				l.mu.Unlock()
-			}
 			if err := sink.Deltas(&msg); err != nil {
 				c.fail(err)
 				return err
@@ -429,7 +436,8 @@ func (l *Link) pull(ctx context.Context, sinkp **syncproto.Sink) error {
 			l.have, l.state, l.since = lsn, "streaming", time.Now()
 			l.peerHead = max(l.peerHead, lsn)
 			l.mu.Unlock()
-			counted = true
+			decided = true
+			release()
 			m.log.Info("mesh: full sync from peer done", "peer", peer.Name, "bytes", len(data))
 			if err := l.ack(ctx, c, lsn); err != nil {
 				return err
@@ -623,13 +631,16 @@ func (l *Link) serve(ctx context.Context, c *conn) error {
 	} else {
 		// Everything the sink lacks is in the backlog: send it all, less
 		// what the sink holds.
-		es, _, _ := m.Backlog.Read(0, 1, 1)
-		if len(es) > 0 {
-			next = es[0].lsn - 1
-		}
+		next = m.Backlog.Tail()
 		l.mu.Lock()
 		l.partials++
 		l.mu.Unlock()
+		m.servedPartial.Add(1)
+		// Tell the sink at once that no snapshot comes (it lets its
+		// other links ask then).
+		if err := c.write(ctx, syncproto.Message{Kind: syncproto.KindPing, Now: m.cfg.Now().UnixNano()}); err != nil {
+			return err
+		}
 	}
 	smu.Lock()
 	src.Start(next)
@@ -728,6 +739,7 @@ func (l *Link) sendSnapshot(ctx context.Context, c *conn, id uint64, offset int6
 	l.mu.Lock()
 	l.sendingSn, l.snapSize, l.snapGot = s, int64(len(s.data)), offset
 	l.fulls++
+	m.servedFull.Add(1)
 	name := l.peer.Name
 	l.mu.Unlock()
 	done := false

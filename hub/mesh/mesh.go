@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"lattice/shared/causal"
@@ -71,7 +72,7 @@ type Config struct {
 	// dead. Default: 1 s.
 	Heartbeat time.Duration
 	// Backoff bounds the reconnect delay (jittered, doubling from 50 ms).
-	// Default: 5 s.
+	// Default: 2 s.
 	Backoff time.Duration
 	Logger  *slog.Logger
 	// Now is the hub's clock (its stamps on the link and lag measures).
@@ -93,7 +94,7 @@ func (c *Config) setDefaults() {
 		c.Heartbeat = time.Second
 	}
 	if c.Backoff <= 0 {
-		c.Backoff = 5 * time.Second
+		c.Backoff = 2 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -119,6 +120,9 @@ type Mesh struct {
 	snap     *snapshot // the latest full-sync snapshot served
 	wg       sync.WaitGroup
 
+	pullGate                  chan struct{} // one outbound link asks at a time (gatePull)
+	servedPartial, servedFull atomic.Int64  // syncs this hub served, for INFO
+
 	// done ends the inbound links when Run's context ends (their request
 	// contexts do not: the HTTP server lets go of hijacked connections).
 	done   context.Context
@@ -130,7 +134,8 @@ func New(cfg Config, host Host) *Mesh {
 	cfg.setDefaults()
 	done, finish := context.WithCancel(context.Background())
 	return &Mesh{cfg: cfg, host: host, log: cfg.Logger, Backlog: NewBacklog(cfg.BacklogBytes),
-		pulling: map[causal.ReplicaID]*Link{}, reports: map[causal.ReplicaID]*report{}, done: done, finish: finish}
+		pulling: map[causal.ReplicaID]*Link{}, reports: map[causal.ReplicaID]*report{}, done: done, finish: finish,
+		pullGate: make(chan struct{}, 1)}
 }
 
 // NextOwn returns the origin of the next delta this hub makes (owner
@@ -227,6 +232,25 @@ func (m *Mesh) Handler() http.Handler {
 		m.serveSource(w, r)
 	})
 }
+
+// gatePull waits until no other outbound link is between its Pull and the
+// source's answer (a snapshot, or word that none comes), at most a minute,
+// and returns the release (idempotent).
+func (m *Mesh) gatePull(ctx context.Context) (release func()) {
+	t := time.NewTimer(time.Minute)
+	defer t.Stop()
+	select {
+	case m.pullGate <- struct{}{}:
+		var once sync.Once
+		return func() { once.Do(func() { <-m.pullGate }) }
+	case <-ctx.Done():
+	case <-t.C: // a slow transfer elsewhere: ask anyway
+	}
+	return func() {}
+}
+
+// Served returns the partial and full syncs this hub has served.
+func (m *Mesh) Served() (partial, full int64) { return m.servedPartial.Load(), m.servedFull.Load() }
 
 // Links returns a copy of every link's state, for INFO and metrics.
 func (m *Mesh) Links() []LinkStats {

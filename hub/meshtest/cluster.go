@@ -311,8 +311,8 @@ func (c *Cluster) WaitConverged(ctx context.Context) (string, time.Duration, err
 			if same {
 				return ds[0], time.Since(start), nil
 			}
+			last = ds // a complete round, for the error
 		}
-		last = ds
 		select {
 		case <-ctx.Done():
 			return "", time.Since(start), fmt.Errorf("meshtest: hubs did not converge: digests %v", last)

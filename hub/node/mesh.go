@@ -158,18 +158,21 @@ func (n *Node) infoMesh(w *infoWriter) {
 			}
 			lagMs, lagOps = max(lagMs, l.LagMs), max(lagOps, l.LagOps)
 			dups += l.Duplicates
+			partial += l.Partial
+			full += l.Full
 		}
-		partial += l.Partial
-		full += l.Full
 	}
+	servedPartial, servedFull := n.mesh.Served()
 	w.int("crdt_peers_configured", int64(len(n.cfg.Peers)))
 	w.int("crdt_peers_connected", int64(up))
 	w.float("crdt_max_lag_ms", lagMs)
 	w.uint("crdt_max_lag_ops", lagOps)
 	w.uint("crdt_stream_head", n.mesh.Backlog.Head())
 	w.int("crdt_backlog_bytes", n.mesh.Backlog.Bytes())
-	w.int("crdt_partial_syncs", partial)
-	w.int("crdt_full_syncs", full)
+	w.int("crdt_partial_syncs", partial) // received: links that resumed from a peer's backlog
+	w.int("crdt_full_syncs", full)       // received: snapshots merged
+	w.int("crdt_partial_syncs_served", servedPartial)
+	w.int("crdt_full_syncs_served", servedFull)
 	w.int("crdt_duplicates_filtered", dups)
 	var in, out int
 	for _, l := range links {
