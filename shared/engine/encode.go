@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 
 	"lattice/shared/codec"
@@ -19,6 +20,15 @@ type deltaEnvelope struct {
 // EncodeDelta returns the deterministic CBOR encoding of d: equal deltas
 // (and equal snapshots) encode to equal bytes on every platform.
 func EncodeDelta(d *Delta) ([]byte, error) {
+	if b, ok := appendDelta(make([]byte, 0, 256), d); ok {
+		if fastEncodeCheck {
+			want, err := codec.Marshal(deltaEnvelope{Version: DeltaVersion, Delta: d})
+			if err != nil || !bytes.Equal(b, want) {
+				panic(fmt.Sprintf("engine: the fast delta encoder disagrees with codec (err %v):\n fast  %x\n codec %x", err, b, want))
+			}
+		}
+		return b, nil
+	}
 	return codec.Marshal(deltaEnvelope{Version: DeltaVersion, Delta: d})
 }
 
