@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -153,6 +154,18 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// LATTICE_CPUPROFILE=FILE writes a CPU profile of the whole run (a
+	// development aid for `go tool pprof`; not a flag, not for production).
+	if path := os.Getenv("LATTICE_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fail(2, err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(2, err)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	n, err := node.New(cfg)
 	if err != nil {
 		fail(2, err)

@@ -12,7 +12,6 @@ import (
 	"github.com/coder/websocket"
 
 	"lattice/shared/causal"
-	"lattice/shared/engine"
 	"lattice/shared/syncproto"
 )
 
@@ -389,14 +388,14 @@ func (l *Link) pull(ctx context.Context, sinkp **syncproto.Sink) error {
 				c.fail(err)
 				return err
 			}
-			n, err := m.host.Apply(ctx, msg.Origins, msg.Deltas)
+			n, wall, err := m.host.Apply(ctx, msg.Origins, msg.Deltas)
 			if err != nil {
 				err = fmt.Errorf("apply deltas: %w", err)
 				m.log.Error("mesh: refusing peer deltas; closing the link", "peer", peer.Name, "err", err)
 				c.fail(err)
 				return err
 			}
-			l.noteApplied(msg.Deltas, n, msg.Seq)
+			l.noteApplied(len(msg.Deltas), n, wall, msg.Seq)
 			if err := l.ack(ctx, c, msg.Seq); err != nil {
 				return err
 			}
@@ -475,23 +474,17 @@ func (l *Link) ack(ctx context.Context, c *conn, lsn uint64) error {
 
 // noteApplied counts the deltas of a message, those merged and those
 // dropped as duplicates, and measures the lag: the age of the newest delta
-// (its HLC wall time against this hub's clock).
-func (l *Link) noteApplied(ds [][]byte, merged int, lsn uint64) {
-	lag := -1.0
-	if n := len(ds); n > 0 {
-		if d, err := engine.DecodeDelta(ds[n-1]); err == nil && d.TS.Wall > 0 {
-			lag = max(float64(l.m.cfg.Now().UnixMilli()-d.TS.Wall), 0)
-		}
-	}
+// merged (its HLC wall time against this hub's clock).
+func (l *Link) noteApplied(got, merged int, wallMs int64, lsn uint64) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.deltasIn += int64(merged)
-	l.dups += int64(len(ds) - merged)
+	l.dups += int64(got - merged)
 	l.have = lsn
 	l.peerHead = max(l.peerHead, lsn)
-	if lag >= 0 {
-		l.lagMs = lag
+	if wallMs > 0 {
+		l.lagMs = max(float64(l.m.cfg.Now().UnixMilli()-wallMs), 0)
 	}
-	l.mu.Unlock()
 }
 
 // serveSource serves one inbound link: this hub's stream to a sink.

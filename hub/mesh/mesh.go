@@ -30,9 +30,10 @@ import (
 type Host interface {
 	// Apply merges the deltas whose origins the hub does not hold yet,
 	// makes them durable as --appendfsync says and records them (Mesh.
-	// Applied). It returns how many it merged. An error refuses the delta
-	// it names and those after it (malformed, or a clock too far ahead).
-	Apply(ctx context.Context, origins []causal.Dot, payloads [][]byte) (int, error)
+	// Applied). It returns how many it merged and the HLC wall time (Unix
+	// ms) of the newest, for the lag. An error refuses the delta it names
+	// and those after it (malformed, or a clock too far ahead).
+	Apply(ctx context.Context, origins []causal.Dot, payloads [][]byte) (merged int, wallMs int64, err error)
 	// ApplySnapshot merges a peer's full state durably and records what it
 	// held (Mesh.Merged).
 	ApplySnapshot(ctx context.Context, payload []byte) error

@@ -24,10 +24,11 @@ var errStopped = errors.New("hub shutting down")
 // mesh forwards them), and then raises their notifications and wakes
 // blocked clients (B10). A delta the replica refuses stops the batch:
 // those before it stay merged and are committed, the rest are not.
-func (h meshHost) Apply(ctx context.Context, origins []causal.Dot, payloads [][]byte) (int, error) {
+func (h meshHost) Apply(ctx context.Context, origins []causal.Dot, payloads [][]byte) (int, int64, error) {
 	n := h.n
 	var err error
 	merged := 0
+	var wall int64
 	ok := n.onOwner(ctx, func() {
 		now := n.now().UnixNano()
 		var ds []*engine.Delta
@@ -54,7 +55,7 @@ func (h meshHost) Apply(ctx context.Context, origins []causal.Dot, payloads [][]
 		if len(ds) == 0 {
 			return
 		}
-		merged = len(ds)
+		merged, wall = len(ds), ds[len(ds)-1].TS.Wall
 		if cerr := n.commitEncoded(ps, ors); cerr != nil {
 			err = cerr
 			return
@@ -62,9 +63,9 @@ func (h meshHost) Apply(ctx context.Context, origins []causal.Dot, payloads [][]
 		n.afterWrite(ds)
 	})
 	if !ok {
-		return merged, errStopped
+		return merged, wall, errStopped
 	}
-	return merged, err
+	return merged, wall, err
 }
 
 // ApplySnapshot joins a peer's full state (a full sync) and makes it
