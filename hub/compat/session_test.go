@@ -94,9 +94,10 @@ var txScripts = []struct {
 		"1 SET|e|v|PXAT|1", "1 WATCH|e", "1 MULTI", "1 EXEC",
 		"1 SET|e|v|PXAT|1", "1 WATCH|e", "2 GET|e", "2 EXISTS|e", "1 MULTI", "1 EXEC",
 		"1 SET|e|v|PXAT|1", "1 WATCH|e", "2 SET|e|w", "1 MULTI", "1 EXEC",
-		// visible at WATCH, expired at EXEC
-		"1 SET|x|v|PX|20", "1 WATCH|x", "wait x", "1 MULTI", "1 EXEC",
-		"1 SET|y|v|PX|20", "1 WATCH|y", "wait y", "2 GET|y", "1 MULTI", "1 EXEC",
+		// visible at WATCH, expired at EXEC (300 ms: WATCH must come first
+		// even on a loaded machine)
+		"1 SET|x|v|PX|300", "1 WATCH|x", "wait x", "1 MULTI", "1 EXEC",
+		"1 SET|y|v|PX|300", "1 WATCH|y", "wait y", "2 GET|y", "1 MULTI", "1 EXEC",
 	}},
 	{name: "pipelined transactions", steps: []string{
 		"1 MULTI ; SET|a|1 ; INCR|a ; GET|a ; EXEC ; GET|a",

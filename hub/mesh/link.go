@@ -368,21 +368,24 @@ func (l *Link) pull(ctx context.Context, sinkp **syncproto.Sink) error {
 	m.log.Info("mesh: link up", "peer", peer.Name, "addr", l.addr, "peer_head", hello.Seq)
 	go c.pinger(ctx)
 	l.setState("streaming")
-	decided := false // the source has said partial (any message but a snapshot chunk) or the snapshot is in
+	decided := false // a partial sync (deltas or caught-up came first) or the snapshot is in
 	for {
 		msg, err := c.read(ctx)
 		if err != nil {
 			c.fail(nil)
 			return err
 		}
-		if !decided && msg.Kind != syncproto.KindSnapshot {
-			decided = true
-			release()
+		if !decided && (msg.Kind == syncproto.KindDeltas || msg.Kind == syncproto.KindCaughtUp) {
+			decided = true // no snapshot comes: a partial sync
 			l.mu.Lock()
 			l.partials++
 			l.mu.Unlock()
 		}
 		switch msg.Kind {
+		case syncproto.KindCaughtUp:
+			// This link has brought everything the source had: the other
+			// links may ask now, for what is left.
+			release()
 		case syncproto.KindDeltas:
 			if err := sink.Deltas(&msg); err != nil {
 				c.fail(err)
@@ -436,7 +439,6 @@ func (l *Link) pull(ctx context.Context, sinkp **syncproto.Sink) error {
 			l.peerHead = max(l.peerHead, lsn)
 			l.mu.Unlock()
 			decided = true
-			release()
 			m.log.Info("mesh: full sync from peer done", "peer", peer.Name, "bytes", len(data))
 			if err := l.ack(ctx, c, lsn); err != nil {
 				return err
@@ -629,11 +631,6 @@ func (l *Link) serve(ctx context.Context, c *conn) error {
 		l.partials++
 		l.mu.Unlock()
 		m.servedPartial.Add(1)
-		// Tell the sink at once that no snapshot comes (it lets its
-		// other links ask then).
-		if err := c.write(ctx, syncproto.Message{Kind: syncproto.KindPing, Now: m.cfg.Now().UnixNano()}); err != nil {
-			return err
-		}
 	}
 	smu.Lock()
 	src.Start(next)
@@ -643,6 +640,7 @@ func (l *Link) serve(ctx context.Context, c *conn) error {
 	l.mu.Unlock()
 	l.setState("streaming")
 	m.log.Info("mesh: serving", "peer", peer.Name, "after", next, "full_sync", full)
+	caughtUp := false
 	for {
 		es, changed, ok := m.Backlog.Read(next, batchDeltas, batchBytes)
 		if !ok {
@@ -691,6 +689,14 @@ func (l *Link) serve(ctx context.Context, c *conn) error {
 		var wake <-chan struct{} = acked // the window is full: wait for an ack
 		if len(es) == 0 {
 			wake = changed
+			if !caughtUp {
+				// The sink has everything this hub had: it may let its
+				// other links ask now (gatePull).
+				caughtUp = true
+				if err := c.write(ctx, syncproto.Message{Kind: syncproto.KindCaughtUp, Seq: next}); err != nil {
+					return err
+				}
+			}
 		}
 		select {
 		case <-wake:

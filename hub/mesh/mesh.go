@@ -234,9 +234,11 @@ func (m *Mesh) Handler() http.Handler {
 	})
 }
 
-// gatePull waits until no other outbound link is between its Pull and the
-// source's answer (a snapshot, or word that none comes), at most a minute,
-// and returns the release (idempotent).
+// gatePull waits until no other outbound link is between its Pull and
+// being caught up (KindCaughtUp), at most a minute, and returns the
+// release (idempotent): after a partition or an empty start, a hub takes
+// what it missed through one link, and its other links then resume from
+// what that brought instead of sending it all again.
 func (m *Mesh) gatePull(ctx context.Context) (release func()) {
 	t := time.NewTimer(time.Minute)
 	defer t.Stop()
@@ -313,13 +315,15 @@ type snapshot struct {
 }
 
 // snapshotFor returns the snapshot to resume (id, if still held) or a
-// fresh one, taken on the owner goroutine. A snapshot made in the last few
-// seconds is shared by sinks that start at once (a restarted mesh).
+// fresh one, taken on the owner goroutine. A snapshot made in the last
+// second is shared by sinks that start at once (a restarted mesh). Either
+// is used only while the backlog still holds every delta after it, or the
+// stream could not go on from it.
 func (m *Mesh) snapshotFor(ctx context.Context, id uint64) (*snapshot, error) {
 	m.mu.Lock()
 	s := m.snap
 	m.mu.Unlock()
-	if s != nil && (s.id == id || time.Since(s.made) < 2*time.Second) {
+	if s != nil && (s.id == id || time.Since(s.made) < time.Second) && s.lsn >= m.Backlog.Tail() {
 		return s, nil
 	}
 	data, lsn, applied, err := m.host.Snapshot(ctx)

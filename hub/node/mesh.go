@@ -13,7 +13,8 @@ import (
 )
 
 // meshHost lets the mesh (hub/mesh) reach the replica: every method runs on
-// the owner goroutine.
+// the owner goroutine, between steps (runTask), where the replica, the
+// log and the mesh's backlog agree.
 type meshHost struct{ n *Node }
 
 // errStopped answers the mesh when the node is shutting down.
@@ -29,7 +30,7 @@ func (h meshHost) Apply(ctx context.Context, origins []causal.Dot, payloads [][]
 	var err error
 	merged := 0
 	var wall int64
-	ok := n.onOwner(ctx, func() {
+	ok := n.runTask(ctx, func() {
 		now := n.now().UnixNano()
 		var ds []*engine.Delta
 		var ps [][]byte
@@ -80,7 +81,7 @@ func (h meshHost) ApplySnapshot(ctx context.Context, payload []byte) error {
 	if !d.Full || d.Applied == nil {
 		return errors.New("a full sync that is not a full state")
 	}
-	ok := n.onOwner(ctx, func() {
+	ok := n.runTask(ctx, func() {
 		if err = n.replica.Merge(n.now().UnixNano(), d); err != nil {
 			return
 		}
@@ -118,7 +119,7 @@ func (h meshHost) Snapshot(ctx context.Context) ([]byte, uint64, *causal.Context
 		applied *causal.Context
 		err     error
 	)
-	ok := n.onOwner(ctx, func() {
+	ok := n.runTask(ctx, func() {
 		lsn = n.mesh.Backlog.Head()
 		applied = n.mesh.AppliedContext()
 		d := n.replica.Snapshot()

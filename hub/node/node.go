@@ -71,6 +71,7 @@ type Node struct {
 	log     *slog.Logger
 	replica *engine.Replica
 	reqs    chan request
+	tasks   chan func() // work for the owner between steps (runTask)
 	name    string
 
 	mu       sync.Mutex // guards clients
@@ -123,7 +124,7 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: log, replica: r, name: name, reqs: make(chan request, 64),
+	n := &Node{cfg: cfg, log: log, replica: r, name: name, reqs: make(chan request, 64), tasks: make(chan func()),
 		clients: map[int64]*client{}, ready: make(chan struct{}), ops: newOps(cfg)}
 	n.mesh = mesh.New(mesh.Config{ID: id, Name: name, Peers: cfg.Peers, Secret: []byte(cfg.MeshSecret),
 		TLS: tlsConf.client, RequireClientCert: cfg.TLSCA != "", BacklogBytes: cfg.BacklogBytes, Logger: log,
@@ -274,6 +275,8 @@ func (n *Node) own(ctx context.Context) {
 			n.collectGarbage()
 		case req := <-n.reqs:
 			n.serveRequest(req)
+		case t := <-n.tasks:
+			t()
 		case <-blk.timer.C:
 			n.blockTimeouts()
 		case j := <-blk.gone:
@@ -305,6 +308,25 @@ func (n *Node) serveRequest(req request) {
 		break
 	}
 	n.finish(b)
+}
+
+// runTask runs fn on the owner goroutine between two steps, when every
+// write of the replica is committed and in the mesh's backlog (unlike
+// onOwner, whose function runs inside a step, before the step's commit),
+// and returns once it has run; false if ctx ended first.
+func (n *Node) runTask(ctx context.Context, fn func()) bool {
+	done := make(chan struct{})
+	select {
+	case n.tasks <- func() { fn(); close(done) }:
+	case <-ctx.Done():
+		return false
+	}
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // maxStep bounds the pipelines one owner step runs before it commits and

@@ -20,9 +20,12 @@ import (
 //     whole delta and the state after it.
 //   - The owner's expiry: "expired" (class x) per key.
 //   - Deltas that do not come from a local command (merged from peer
-//     hubs): one event per key they touch, in key order: "del" (class g)
-//     when the key no longer exists, else "merge" in the class of the
-//     key's type ($ for strings and HyperLogLogs, l, s, h, z).
+//     hubs): one event per key they touch, in key order, named after the
+//     command that wrote the key at its origin as Redis names its event
+//     (notifyMerged): "del" (class g) when the key no longer exists,
+//     "expired" for the owner's expiry, "merge" for keys of a full sync,
+//     in the class of the key's type ($ for strings and HyperLogLogs, l, s,
+//     h, z).
 //
 // Not raised: "expired" for keys that expire lazily on access (they are
 // reported when the owner's active expiry deletes them, within 100ms),

@@ -23,6 +23,8 @@
 //	                                  <-   Snapshot chunks (only when the source's
 //	                                       backlog no longer holds what the sink lacks)
 //	                                  <-   Deltas{lsn, [deltas], [origins]}
+//	                                  <-   CaughtUp{lsn} (once, when the stream
+//	                                       first has nothing more to send)
 //	Ack{lsn, version vector}          ->   (after the deltas are durable)
 //	Ping{now} / Pong{echo}            <->  (both ways, for liveness and clocks)
 //
@@ -37,7 +39,9 @@
 // sink: the two directions are separate links.
 //
 // Acks carry the sink's version vector, so the source skips deltas the sink
-// got from elsewhere; a source never sends a sink its own deltas.
+// got from elsewhere; a source never sends a sink its own deltas. A sink
+// pulls through one link at a time until that link is caught up, so after
+// a partition it takes what it missed from one peer, not from all of them.
 //
 // Authentication: each side sends a random nonce in Hello; the other
 // answers with Proof(secret, side, nonce), an HMAC under the mesh secret,

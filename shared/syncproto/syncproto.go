@@ -18,18 +18,19 @@ type Kind uint8
 // The message kinds. "Source" is the side whose stream flows (the side that
 // was dialled); "sink" is the side that pulls it (the dialler).
 const (
-	KindHello    Kind = 1 // both, first: who I am, my clock, my stream's head
-	KindPull     Kind = 2 // sink: send your stream after Have (or resume a snapshot)
-	KindDeltas   Kind = 3 // source: consecutive deltas of its stream from Seq
-	KindAck      Kind = 4 // sink: your stream is durable here up to Seq
-	KindSnapshot Kind = 5 // source: a chunk of a full-state snapshot (full sync)
-	KindPing     Kind = 6 // both: liveness and clock sample
-	KindPong     Kind = 7 // both: the answer to a ping, echoing its Now
-	KindError    Kind = 8 // both: why the link is being closed
-	KindPublish  Kind = 9 // source: a PUBLISH made on the source hub (best-effort)
+	KindHello    Kind = 1  // both, first: who I am, my clock, my stream's head
+	KindPull     Kind = 2  // sink: send your stream after Have (or resume a snapshot)
+	KindDeltas   Kind = 3  // source: consecutive deltas of its stream from Seq
+	KindAck      Kind = 4  // sink: your stream is durable here up to Seq
+	KindSnapshot Kind = 5  // source: a chunk of a full-state snapshot (full sync)
+	KindPing     Kind = 6  // both: liveness and clock sample
+	KindPong     Kind = 7  // both: the answer to a ping, echoing its Now
+	KindError    Kind = 8  // both: why the link is being closed
+	KindPublish  Kind = 9  // source: a PUBLISH made on the source hub (best-effort)
+	KindCaughtUp Kind = 10 // source: the sink has everything up to Seq (once per connection)
 )
 
-var kindNames = [...]string{"", "hello", "pull", "deltas", "ack", "snapshot", "ping", "pong", "error", "publish"}
+var kindNames = [...]string{"", "hello", "pull", "deltas", "ack", "snapshot", "ping", "pong", "error", "publish", "caught-up"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) && k != 0 {
@@ -129,7 +130,7 @@ func Decode(b []byte) (Message, error) {
 		if m.SnapID == 0 || m.Size < 0 || m.Offset < 0 || m.Offset+int64(len(m.Data)) > m.Size {
 			return Message{}, fmt.Errorf("%w: snapshot chunk out of bounds", ErrProtocol)
 		}
-	case KindPull, KindAck, KindPing, KindPong, KindError, KindPublish:
+	case KindPull, KindAck, KindPing, KindPong, KindError, KindPublish, KindCaughtUp:
 	default:
 		return Message{}, fmt.Errorf("%w: unknown message kind %d", ErrProtocol, m.Kind)
 	}
