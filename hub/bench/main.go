@@ -14,17 +14,17 @@ package main
 
 import (
 	"bufio"
-	"encoding/csv"
+	"errors"
 	"flag"
 	"fmt"
 	"math"
 	"net"
 	"os"
 	"os/exec"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"lattice/hub/bench/benchkit"
 )
 
 // tests are redis-benchmark's -t names, in the order printed.
@@ -75,35 +75,26 @@ func main() {
 	}
 }
 
-// result is one redis-benchmark run's figures.
-type result struct {
-	rps, p50, p99 float64 // requests per second; latencies in ms
-}
-
 // row is one table line: the runs of both servers for one test and depth.
 type row struct {
 	test       string
 	pipe       int
-	hub, redis []result
+	hub, redis []benchkit.Result
 }
 
 func run(o options) (bool, error) {
-	for _, tool := range []string{"redis-server", "redis-benchmark"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			return false, fmt.Errorf("%s is not on PATH (apt-get install redis-server)", tool)
-		}
+	if err := benchkit.CheckTools(); err != nil {
+		return false, err
 	}
 	serverCPU, clientCPU := "", ""
 	if o.pin {
-		cs := cpus()
-		_, err := exec.LookPath("taskset")
-		switch {
-		case err != nil:
-			fmt.Println("warning: taskset not found: nothing is pinned; figures are noisier")
-		case len(cs) < 2:
-			fmt.Println("warning: fewer than 2 CPUs available: nothing is pinned; servers and load generator share the CPU")
-		default:
-			serverCPU, clientCPU = cs[0], cs[1]
+		var err error
+		if serverCPU, clientCPU, err = benchkit.PinCPUs(); err != nil {
+			msg := err.Error()
+			if errors.Is(err, benchkit.ErrOneCPU) {
+				msg += "; servers and load generator share the CPU"
+			}
+			fmt.Println("warning: " + msg)
 		}
 	}
 	dir, err := os.MkdirTemp("", "lattice-bench")
@@ -118,11 +109,7 @@ func run(o options) (bool, error) {
 			return false, fmt.Errorf("go build lattice/hub: %v\n%s", err, out)
 		}
 	}
-	version, _ := command(10*time.Second, "redis-server", "--version")
-	if _, v, ok := strings.Cut(version, " v="); ok {
-		version, _, _ = strings.Cut(v, " ")
-	}
-	header(o, "redis-server "+strings.TrimSpace(version), serverCPU, clientCPU)
+	header(o, "redis-server "+benchkit.RedisVersion(), serverCPU, clientCPU)
 
 	rows, err := throughput(o, hubBin, dir, serverCPU, clientCPU)
 	if err != nil {
@@ -169,20 +156,20 @@ func throughput(o options, hubBin, dir, serverCPU, clientCPU string) ([]*row, er
 	if err != nil {
 		return nil, err
 	}
-	defer hub.stop()
-	redis, err := startRedis(serverCPU, dir, o.redisAOF)
+	defer hub.Stop()
+	redis, err := benchkit.StartRedis(serverCPU, dir, o.redisAOF)
 	if err != nil {
 		return nil, err
 	}
-	defer redis.stop()
+	defer redis.Stop()
 	var rows []*row
 	for _, test := range o.tests {
 		for _, pipe := range []int{1, o.pipeline} {
 			r := &row{test: test, pipe: pipe}
 			for i := range o.runs {
-				order := []*server{hub, redis}
+				order := []*benchkit.Server{hub, redis}
 				if i%2 == 1 {
-					order = []*server{redis, hub}
+					order = []*benchkit.Server{redis, hub}
 				}
 				for _, s := range order {
 					res, err := benchmark(o, s, test, pipe, clientCPU)
@@ -196,104 +183,35 @@ func throughput(o options, hubBin, dir, serverCPU, clientCPU string) ([]*row, er
 					}
 				}
 			}
-			fmt.Fprintf(os.Stderr, "  %-10s P%-3d hub %9.0f rps  redis %9.0f rps\n", test, pipe, median(r.hub, rpsOf), median(r.redis, rpsOf))
+			fmt.Fprintf(os.Stderr, "  %-10s P%-3d hub %9.0f rps  redis %9.0f rps\n", test, pipe, benchkit.Median(r.hub, benchkit.RPSOf), benchkit.Median(r.redis, benchkit.RPSOf))
 			rows = append(rows, r)
 		}
 	}
 	return rows, nil
 }
 
-// benchmark runs redis-benchmark once and returns its figures for test.
-func benchmark(o options, s *server, test string, pipe int, cpu string) (result, error) {
-	host, port, _ := net.SplitHostPort(s.addr)
+// benchmark runs redis-benchmark once against s and returns its figures
+// for test.
+func benchmark(o options, s *benchkit.Server, test string, pipe int, cpu string) (benchkit.Result, error) {
 	n := o.n
 	if pipe > 1 {
 		n = o.pn
 	}
-	argv := pinned(cpu, "redis-benchmark", "-h", host, "-p", port, "-c", strconv.Itoa(o.clients),
-		"-n", strconv.Itoa(n), "-r", strconv.Itoa(o.keyspace), "-P", strconv.Itoa(pipe),
-		"-t", test, "--csv", "--precision", "3")
-	out, err := command(10*time.Minute, argv...)
-	if err != nil {
-		return result{}, fmt.Errorf("%s: %v\n%s log (%s):\n%s", s.name, err, s.name, s.log, tail(s.log))
-	}
-	res, err := parseCSV(out, test)
-	if err != nil {
-		return result{}, fmt.Errorf("%s: %s: %v\noutput:\n%s", s.name, strings.Join(argv, " "), err, out)
-	}
-	return res, nil
-}
-
-// parseCSV reads redis-benchmark --csv output and returns the row of test
-// (its name up to the first space: "LRANGE_100 (first 100 elements)"; the
-// "LPUSH (needed to benchmark LRANGE)" warm-up row is skipped).
-func parseCSV(out, test string) (result, error) {
-	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
-	if err != nil {
-		return result{}, err
-	}
-	if len(recs) < 2 {
-		return result{}, fmt.Errorf("no results")
-	}
-	col := map[string]int{}
-	for i, h := range recs[0] {
-		col[h] = i
-	}
-	for _, name := range []string{"test", "rps", "p50_latency_ms", "p99_latency_ms"} {
-		if _, ok := col[name]; !ok {
-			return result{}, fmt.Errorf("no column %q in %q", name, recs[0])
-		}
-	}
-	for _, rec := range recs[1:] {
-		name, rest, _ := strings.Cut(rec[col["test"]], " ")
-		if !strings.EqualFold(name, test) || strings.Contains(rest, "needed") {
-			continue
-		}
-		var res result
-		var errs [3]error
-		res.rps, errs[0] = strconv.ParseFloat(rec[col["rps"]], 64)
-		res.p50, errs[1] = strconv.ParseFloat(rec[col["p50_latency_ms"]], 64)
-		res.p99, errs[2] = strconv.ParseFloat(rec[col["p99_latency_ms"]], 64)
-		for _, err := range errs {
-			if err != nil {
-				return result{}, err
-			}
-		}
-		return res, nil
-	}
-	return result{}, fmt.Errorf("no row for %s", test)
-}
-
-func rpsOf(r result) float64 { return r.rps }
-func p50Of(r result) float64 { return r.p50 }
-func p99Of(r result) float64 { return r.p99 }
-
-func median(rs []result, f func(result) float64) float64 {
-	if len(rs) == 0 {
-		return math.NaN()
-	}
-	v := make([]float64, len(rs))
-	for i, r := range rs {
-		v[i] = f(r)
-	}
-	slices.Sort(v)
-	if len(v)%2 == 1 {
-		return v[len(v)/2]
-	}
-	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	return benchkit.Benchmark(benchkit.Run{Name: s.Name, Addr: s.Addr, Log: s.Log, Test: test,
+		Clients: o.clients, Requests: n, Keyspace: o.keyspace, Pipeline: pipe, CPU: cpu})
 }
 
 // spread is (max-min)/median of the throughputs, in percent: how far runs
 // of the same server differed ("-" for a single run).
-func spread(rs []result) string {
+func spread(rs []benchkit.Result) string {
 	if len(rs) < 2 {
 		return "-"
 	}
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, r := range rs {
-		lo, hi = min(lo, r.rps), max(hi, r.rps)
+		lo, hi = min(lo, r.RPS), max(hi, r.RPS)
 	}
-	return fmt.Sprintf("%.0f%%", 100*(hi-lo)/median(rs, rpsOf))
+	return fmt.Sprintf("%.0f%%", 100*(hi-lo)/benchkit.Median(rs, benchkit.RPSOf))
 }
 
 func printRows(o options, rows []*row) {
@@ -301,10 +219,10 @@ func printRows(o options, rows []*row) {
 	fmt.Printf("%-11s %4s %11s %11s %9s %9s %9s %9s %9s %8s %8s\n",
 		"command", "pipe", "hub rps", "redis rps", "hub/redis", "hub p50", "hub p99", "redis p50", "redis p99", "hub spr", "red spr")
 	for _, r := range rows {
-		h, rd := median(r.hub, rpsOf), median(r.redis, rpsOf)
+		h, rd := benchkit.Median(r.hub, benchkit.RPSOf), benchkit.Median(r.redis, benchkit.RPSOf)
 		fmt.Printf("%-11s %4d %11.0f %11.0f %9.2f %9.3f %9.3f %9.3f %9.3f %8s %8s\n",
-			strings.ToUpper(r.test), r.pipe, h, rd, h/rd, median(r.hub, p50Of), median(r.hub, p99Of),
-			median(r.redis, p50Of), median(r.redis, p99Of), spread(r.hub), spread(r.redis))
+			strings.ToUpper(r.test), r.pipe, h, rd, h/rd, benchkit.Median(r.hub, benchkit.P50Of), benchkit.Median(r.hub, benchkit.P99Of),
+			benchkit.Median(r.redis, benchkit.P50Of), benchkit.Median(r.redis, benchkit.P99Of), spread(r.hub), spread(r.redis))
 	}
 	fmt.Println()
 }
@@ -328,22 +246,22 @@ func (m *memResult) redisPerKey() float64 {
 // the same keys into each and reads their RSS before and after.
 func memory(o options, hubBin, dir, cpu string) (*memResult, error) {
 	m := &memResult{keys: o.keys}
-	measure := func(s *server, before, loaded, after *int64, took *time.Duration) error {
-		defer s.stop()
+	measure := func(s *benchkit.Server, before, loaded, after *int64, took *time.Duration) error {
+		defer s.Stop()
 		var err error
-		if *before, err = rss(s.pid()); err != nil {
+		if *before, err = rss(s.PID()); err != nil {
 			return err
 		}
 		start := time.Now()
-		if err := load(s.addr, o.keys, o.valueSize); err != nil {
-			return fmt.Errorf("loading %s: %v\nlog (%s):\n%s", s.name, err, s.log, tail(s.log))
+		if err := load(s.Addr, o.keys, o.valueSize); err != nil {
+			return fmt.Errorf("loading %s: %v\nlog (%s):\n%s", s.Name, err, s.Log, benchkit.Tail(s.Log))
 		}
 		*took = time.Since(start)
-		if *loaded, err = rss(s.pid()); err != nil {
+		if *loaded, err = rss(s.PID()); err != nil {
 			return err
 		}
 		time.Sleep(o.settle) // a benchmark, not a test: let the servers settle
-		*after, err = rss(s.pid())
+		*after, err = rss(s.PID())
 		return err
 	}
 	hub, err := startHub(hubBin, cpu, dir, o.fsync)
@@ -353,7 +271,7 @@ func memory(o options, hubBin, dir, cpu string) (*memResult, error) {
 	if err := measure(hub, &m.hubBefore, &m.hubLoaded, &m.hubAfter, &m.hubLoad); err != nil {
 		return nil, err
 	}
-	redis, err := startRedis(cpu, dir, o.redisAOF)
+	redis, err := benchkit.StartRedis(cpu, dir, o.redisAOF)
 	if err != nil {
 		return nil, err
 	}
@@ -421,7 +339,7 @@ func printMemory(o options, m *memResult) {
 func summary(o options, rows []*row, m *memResult) bool {
 	met, worst, worstName := 0, math.Inf(1), ""
 	for _, r := range rows {
-		ratio := median(r.hub, rpsOf) / median(r.redis, rpsOf)
+		ratio := benchkit.Median(r.hub, benchkit.RPSOf) / benchkit.Median(r.redis, benchkit.RPSOf)
 		if ratio >= 1.0 {
 			met++
 		}

@@ -38,22 +38,20 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"io"
 	"math"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
+	"lattice/hub/bench/benchkit"
 	"lattice/hub/meshtest"
 )
 
@@ -139,10 +137,8 @@ type env struct {
 }
 
 func run(o options) error {
-	for _, tool := range []string{"redis-server", "redis-benchmark"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			return fmt.Errorf("%s is not on PATH (apt-get install redis-server)", tool)
-		}
+	if err := benchkit.CheckTools(); err != nil {
+		return err
 	}
 	// A short path: the hubs' data directories live under it.
 	dir, err := os.MkdirTemp("", "lbm")
@@ -152,15 +148,10 @@ func run(o options) error {
 	defer os.RemoveAll(dir)
 	e := &env{o: o, dir: dir}
 	if o.pin {
-		cs := cpus()
-		_, err := exec.LookPath("taskset")
-		switch {
-		case err != nil:
-			fmt.Println("warning: taskset not found: nothing is pinned; figures are noisier")
-		case len(cs) < 2:
-			fmt.Println("warning: fewer than 2 CPUs available: nothing is pinned")
-		default:
-			e.serverCPU, e.clientCPU = cs[0], cs[1]
+		var err error
+		if e.serverCPU, e.clientCPU, err = benchkit.PinCPUs(); err != nil {
+			fmt.Println("warning: " + err.Error())
+		} else {
 			e.peerCPU = e.serverCPU
 			if o.peers == "client" {
 				e.peerCPU = e.clientCPU
@@ -176,11 +167,7 @@ func run(o options) error {
 	if e.hubBin, err = e.pinScript(bin); err != nil {
 		return err
 	}
-	version, _ := command(10*time.Second, "redis-server", "--version")
-	if _, v, ok := strings.Cut(version, " v="); ok {
-		version, _, _ = strings.Cut(v, " ")
-	}
-	e.header(strings.TrimSpace(version))
+	e.header(benchkit.RedisVersion())
 
 	var lag *lagResult
 	if o.phases["lag"] {
@@ -281,7 +268,7 @@ func (e *env) startMesh(sub string, backlog string, names ...string) (*meshtest.
 			select {
 			case <-ctx.Done():
 				err := fmt.Errorf("hub %s: crdt_peers_connected = %q, want %s\nlog:\n%s",
-					names[i], c.Info(context.Background(), i, "crdt_peers_connected"), want, tailString(c.Logs(i)))
+					names[i], c.Info(context.Background(), i, "crdt_peers_connected"), want, benchkit.TailString(c.Logs(i)))
 				c.Close()
 				return nil, err
 			case <-time.After(20 * time.Millisecond): // polling the links, with a deadline
@@ -554,17 +541,12 @@ func quantile(v []float64, q float64) float64 {
 
 // ---- 2. throughput ----
 
-// result is one redis-benchmark run's figures.
-type result struct {
-	rps, p50, p99 float64 // requests per second; latencies in ms
-}
-
 // row is one table line: the runs of each server for one test and depth,
 // and how long the peers took to converge after each run on hub a.
 type row struct {
 	test             string
 	pipe             int
-	hub, solo, redis []result
+	hub, solo, redis []benchkit.Result
 	drain            []time.Duration
 }
 
@@ -588,36 +570,36 @@ func (e *env) throughput() ([]*row, error) {
 		}
 		defer solo.Close()
 	}
-	redis, err := startRedis(e.serverCPU, e.dir, o.redisAOF)
+	redis, err := benchkit.StartRedis(e.serverCPU, e.dir, o.redisAOF)
 	if err != nil {
 		return nil, err
 	}
-	defer redis.stop()
+	defer redis.Stop()
 	type target struct {
 		name, addr string
-		runs       func(*row) *[]result
+		runs       func(*row) *[]benchkit.Result
 		log        func() string
 		after      func(*row) error
 	}
 	targets := []target{{
 		name: "hub a", addr: c.Hubs[0].RESP,
-		runs: func(r *row) *[]result { return &r.hub },
-		log:  func() string { return tailString(c.Logs(0)) },
+		runs: func(r *row) *[]benchkit.Result { return &r.hub },
+		log:  func() string { return benchkit.TailString(c.Logs(0)) },
 		after: func(r *row) error {
 			took, err := drain(c, len(r.drain))
 			r.drain = append(r.drain, took)
 			return err
 		},
 	}, {
-		name: "redis-server", addr: redis.addr,
-		runs: func(r *row) *[]result { return &r.redis },
-		log:  func() string { return tail(redis.log) },
+		name: "redis-server", addr: redis.Addr,
+		runs: func(r *row) *[]benchkit.Result { return &r.redis },
+		log:  func() string { return benchkit.Tail(redis.Log) },
 	}}
 	if solo != nil {
 		targets = append(targets, target{
 			name: "lone hub", addr: solo.Hubs[0].RESP,
-			runs: func(r *row) *[]result { return &r.solo },
-			log:  func() string { return tailString(solo.Logs(0)) },
+			runs: func(r *row) *[]benchkit.Result { return &r.solo },
+			log:  func() string { return benchkit.TailString(solo.Logs(0)) },
 		})
 	}
 	var rows []*row
@@ -640,7 +622,7 @@ func (e *env) throughput() ([]*row, error) {
 				}
 			}
 			fmt.Fprintf(os.Stderr, "  %-10s P%-3d hub a %9.0f rps  lone hub %9.0f rps  redis %9.0f rps  drain %s\n", test, pipe,
-				median(r.hub, rpsOf), median(r.solo, rpsOf), median(r.redis, rpsOf), maxDur(r.drain).Round(time.Millisecond))
+				benchkit.Median(r.hub, benchkit.RPSOf), benchkit.Median(r.solo, benchkit.RPSOf), benchkit.Median(r.redis, benchkit.RPSOf), maxDur(r.drain).Round(time.Millisecond))
 			rows = append(rows, r)
 		}
 	}
@@ -687,84 +669,15 @@ func drain(c *meshtest.Cluster, seq int) (time.Duration, error) {
 	return time.Since(start), nil
 }
 
-// benchmark runs redis-benchmark once and returns its figures for test.
-func benchmark(o options, name, addr, test string, pipe int, cpu string) (result, error) {
-	host, port, _ := net.SplitHostPort(addr)
+// benchmark runs redis-benchmark once against the server name at addr
+// and returns its figures for test.
+func benchmark(o options, name, addr, test string, pipe int, cpu string) (benchkit.Result, error) {
 	n := o.n
 	if pipe > 1 {
 		n = o.pn
 	}
-	argv := pinned(cpu, "redis-benchmark", "-h", host, "-p", port, "-c", strconv.Itoa(o.clients),
-		"-n", strconv.Itoa(n), "-r", strconv.Itoa(o.keyspace), "-P", strconv.Itoa(pipe),
-		"-t", test, "--csv", "--precision", "3")
-	out, err := command(10*time.Minute, argv...)
-	if err != nil {
-		return result{}, fmt.Errorf("%s: %v", name, err)
-	}
-	res, err := parseCSV(out, test)
-	if err != nil {
-		return result{}, fmt.Errorf("%s: %s: %v\noutput:\n%s", name, strings.Join(argv, " "), err, out)
-	}
-	return res, nil
-}
-
-// parseCSV reads redis-benchmark --csv output and returns the row of test
-// (its name up to the first space: "LRANGE_100 (first 100 elements)"; the
-// "LPUSH (needed to benchmark LRANGE)" warm-up row is skipped).
-func parseCSV(out, test string) (result, error) {
-	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
-	if err != nil {
-		return result{}, err
-	}
-	if len(recs) < 2 {
-		return result{}, fmt.Errorf("no results")
-	}
-	col := map[string]int{}
-	for i, h := range recs[0] {
-		col[h] = i
-	}
-	for _, name := range []string{"test", "rps", "p50_latency_ms", "p99_latency_ms"} {
-		if _, ok := col[name]; !ok {
-			return result{}, fmt.Errorf("no column %q in %q", name, recs[0])
-		}
-	}
-	for _, rec := range recs[1:] {
-		name, rest, _ := strings.Cut(rec[col["test"]], " ")
-		if !strings.EqualFold(name, test) || strings.Contains(rest, "needed") {
-			continue
-		}
-		var res result
-		var errs [3]error
-		res.rps, errs[0] = strconv.ParseFloat(rec[col["rps"]], 64)
-		res.p50, errs[1] = strconv.ParseFloat(rec[col["p50_latency_ms"]], 64)
-		res.p99, errs[2] = strconv.ParseFloat(rec[col["p99_latency_ms"]], 64)
-		for _, err := range errs {
-			if err != nil {
-				return result{}, err
-			}
-		}
-		return res, nil
-	}
-	return result{}, fmt.Errorf("no row for %s", test)
-}
-
-func rpsOf(r result) float64 { return r.rps }
-func p50Of(r result) float64 { return r.p50 }
-func p99Of(r result) float64 { return r.p99 }
-
-func median(rs []result, f func(result) float64) float64 {
-	if len(rs) == 0 {
-		return math.NaN()
-	}
-	v := make([]float64, len(rs))
-	for i, r := range rs {
-		v[i] = f(r)
-	}
-	slices.Sort(v)
-	if len(v)%2 == 1 {
-		return v[len(v)/2]
-	}
-	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	return benchkit.Benchmark(benchkit.Run{Name: name, Addr: addr, Test: test,
+		Clients: o.clients, Requests: n, Keyspace: o.keyspace, Pipeline: pipe, CPU: cpu})
 }
 
 func maxDur(ds []time.Duration) time.Duration {
@@ -785,10 +698,10 @@ func printRows(o options, rows []*row) {
 	fmt.Printf("   %-11s %4s %10s %10s %10s %9s %9s %8s %8s %9s %9s %8s\n",
 		"command", "pipe", "hub rps", "lone rps", "redis rps", "hub/redis", "hub/lone", "hub p50", "hub p99", "redis p50", "redis p99", "drain")
 	for _, r := range rows {
-		h, rd, so := median(r.hub, rpsOf), median(r.redis, rpsOf), median(r.solo, rpsOf)
+		h, rd, so := benchkit.Median(r.hub, benchkit.RPSOf), benchkit.Median(r.redis, benchkit.RPSOf), benchkit.Median(r.solo, benchkit.RPSOf)
 		fmt.Printf("   %-11s %4d %10.0f %10.0f %10.0f %9.2f %9.2f %8.3f %8.3f %9.3f %9.3f %8s\n",
-			strings.ToUpper(r.test), r.pipe, h, so, rd, h/rd, h/so, median(r.hub, p50Of), median(r.hub, p99Of),
-			median(r.redis, p50Of), median(r.redis, p99Of), maxDur(r.drain).Round(time.Millisecond))
+			strings.ToUpper(r.test), r.pipe, h, so, rd, h/rd, h/so, benchkit.Median(r.hub, benchkit.P50Of), benchkit.Median(r.hub, benchkit.P99Of),
+			benchkit.Median(r.redis, benchkit.P50Of), benchkit.Median(r.redis, benchkit.P99Of), maxDur(r.drain).Round(time.Millisecond))
 	}
 	fmt.Println()
 }
@@ -890,12 +803,12 @@ func (e *env) catchup(title, backlog string) (*catchup, error) {
 		return nil, fmt.Errorf("hub c subscriber: %w", err)
 	case <-time.After(120 * time.Second):
 		close(stopWatch)
-		return nil, fmt.Errorf("hub c did not merge the %d keys within 120s\nhub c log:\n%s", o.keys, tailString(c.Logs(2)))
+		return nil, fmt.Errorf("hub c did not merge the %d keys within 120s\nhub c log:\n%s", o.keys, benchkit.TailString(c.Logs(2)))
 	}
 	cu.mergedBytes = c.Link(2, 0).Bytes() + c.Link(2, 1).Bytes() - in0
 	if _, err := converge(c); err != nil {
 		close(stopWatch)
-		return nil, fmt.Errorf("%w\nhub c log:\n%s", err, tailString(c.Logs(2)))
+		return nil, fmt.Errorf("%w\nhub c log:\n%s", err, benchkit.TailString(c.Logs(2)))
 	}
 	cu.took = time.Since(healed)
 	close(stopWatch)
@@ -1052,7 +965,7 @@ func summary(o options, lag *lagResult, rows []*row, cus []*catchup) {
 	}
 	worst, worstName, best, bestName := math.Inf(1), "", math.Inf(-1), ""
 	for _, r := range rows {
-		ratio := median(r.hub, rpsOf) / median(r.redis, rpsOf)
+		ratio := benchkit.Median(r.hub, benchkit.RPSOf) / benchkit.Median(r.redis, benchkit.RPSOf)
 		name := fmt.Sprintf("%s -P %d", strings.ToUpper(r.test), r.pipe)
 		if ratio < worst {
 			worst, worstName = ratio, name
@@ -1066,7 +979,7 @@ func summary(o options, lag *lagResult, rows []*row, cus []*catchup) {
 		if o.solo {
 			var v []float64
 			for _, r := range rows {
-				v = append(v, median(r.hub, rpsOf)/median(r.solo, rpsOf))
+				v = append(v, benchkit.Median(r.hub, benchkit.RPSOf)/benchkit.Median(r.solo, benchkit.RPSOf))
 			}
 			slices.Sort(v)
 			fmt.Printf("  throughput hub a (2 peers) / lone hub: median %.2f, from %.2f to %.2f\n", quantile(v, 0.5), v[0], v[len(v)-1])
@@ -1136,169 +1049,4 @@ func readReply(r *bufio.Reader) (any, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("bad reply line %q", line)
-}
-
-// ---- processes (as hub/bench/servers.go) ----
-
-// server is one running redis-server.
-type server struct {
-	name string
-	addr string // host:port of the RESP listener
-	cmd  *exec.Cmd
-	log  string // where its output goes
-	done chan error
-}
-
-// pinned prefixes argv with taskset when cpu is not empty. taskset execs
-// the program, so the process id is the server's.
-func pinned(cpu string, argv ...string) []string {
-	if cpu == "" {
-		return argv
-	}
-	return append([]string{"taskset", "-c", cpu}, argv...)
-}
-
-// startRedis runs redis-server on a free loopback port with the
-// persistence the comparison asks for.
-func startRedis(cpu, dir string, aof bool) (*server, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	data := filepath.Join(dir, "redis-data")
-	if err := os.RemoveAll(data); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(data, 0o755); err != nil {
-		return nil, err
-	}
-	appendonly := "no"
-	if aof {
-		appendonly = "yes"
-	}
-	argv := pinned(cpu, "redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
-		"--appendonly", appendonly, "--appendfsync", "everysec", "--dir", data, "--loglevel", "warning")
-	logPath := filepath.Join(dir, "redis-server.log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	defer logf.Close()
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start redis-server: %w", err)
-	}
-	s := &server{name: "redis-server", cmd: cmd, log: logPath, done: make(chan error, 1),
-		addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
-	go func() { s.done <- cmd.Wait() }()
-	deadline := time.Now().Add(20 * time.Second)
-	for !ping(s.addr) {
-		select {
-		case err := <-s.done:
-			s.done <- err
-			return nil, fmt.Errorf("redis-server exited during start-up (%v); log:\n%s", err, tail(logPath))
-		case <-time.After(20 * time.Millisecond): // polling for the listener, with a deadline
-		}
-		if time.Now().After(deadline) {
-			s.stop()
-			return nil, fmt.Errorf("redis-server did not answer within 20s; log:\n%s", tail(logPath))
-		}
-	}
-	return s, nil
-}
-
-// freePort asks the kernel for a free port by listening on port 0. Another
-// process could take it before redis-server binds it: then redis-server
-// exits and the run fails with its log.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-func ping(addr string) bool {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return false
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("*1\r\n$4\r\nPING\r\n")); err != nil {
-		return false
-	}
-	line, err := bufio.NewReader(c).ReadString('\n')
-	return err == nil && line == "+PONG\r\n"
-}
-
-// stop sends SIGTERM and kills the process after 30 seconds.
-func (s *server) stop() {
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(30 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	}
-}
-
-func tail(path string) string {
-	b, _ := os.ReadFile(path)
-	return tailString(string(b))
-}
-
-func tailString(s string) string {
-	if len(s) > 2000 {
-		s = s[len(s)-2000:]
-	}
-	return s
-}
-
-// command runs a program with a timeout and returns its standard output.
-func command(timeout time.Duration, argv ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return string(out), fmt.Errorf("%s: %w\n%s", strings.Join(argv, " "), err, stderr.String())
-	}
-	return string(out), nil
-}
-
-// cpus returns the CPUs this process may run on (Cpus_allowed_list).
-func cpus() []string {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return nil
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		v, ok := strings.CutPrefix(line, "Cpus_allowed_list:")
-		if !ok {
-			continue
-		}
-		var out []string
-		for part := range strings.SplitSeq(strings.TrimSpace(v), ",") {
-			lo, hi, isRange := strings.Cut(part, "-")
-			a, err1 := strconv.Atoi(lo)
-			z := a
-			var err2 error
-			if isRange {
-				z, err2 = strconv.Atoi(hi)
-			}
-			if err1 != nil || err2 != nil {
-				return nil
-			}
-			for c := a; c <= z; c++ {
-				out = append(out, strconv.Itoa(c))
-			}
-		}
-		return out
-	}
-	return nil
 }
