@@ -34,7 +34,7 @@ type replicaFacts struct {
 
 // replicaFacts reads the replica's counters: directly when ctx is nil
 // (the caller runs on the owner goroutine, inside EXEC), else by asking
-// the owner. It walks every key once: O(keys).
+// the owner. It costs O(1) (the engine keeps the counts).
 func (n *Node) replicaFacts(ctx context.Context) replicaFacts {
 	var f replicaFacts
 	read := func() { f = n.readReplica(time.Now()) }
@@ -55,21 +55,9 @@ func (n *Node) readReplica(now time.Time) replicaFacts {
 	}
 	cc := n.replica.Context()
 	f.vvEntries = len(cc.VV)
-	nowMs := now.UnixMilli()
-	var ttlSum int64
-	for _, k := range n.replica.Snapshot().Keys {
-		if k.Type() == engine.TypeNone {
-			f.tombstones++
-			continue
-		}
-		f.keys++
-		if at, _, ok := k.Expiry(); ok {
-			f.expires++
-			ttlSum += max(at-nowMs, 0)
-		}
-	}
+	f.keys, f.expires, f.tombstones = f.stats.Keys, f.stats.KeysWithTTL, f.stats.TombstoneKeys
 	if f.expires > 0 {
-		f.avgTTL = ttlSum / int64(f.expires)
+		f.avgTTL = max(int64(f.stats.ExpirySumMs/float64(f.expires))-now.UnixMilli(), 0)
 	}
 	return f
 }

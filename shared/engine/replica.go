@@ -33,7 +33,12 @@ type Stats struct {
 	DeltasMerged  uint64 // remote deltas merged
 	DeltasRefused uint64 // remote deltas refused (malformed or clock offset)
 	KeysExpired   uint64 // keys this replica expired as owner
-	TombstoneKeys int    // keys kept only for their reset records
+	TombstoneKeys int    // keys that exist only as CRDT metadata (no visible type)
+	Keys          int    // keys with a visible type (DBSIZE), logically expired ones included
+	KeysWithTTL   int    // of those, the keys with an expiry time
+	// ExpirySumMs is the sum of KeysWithTTL's expiry times (Unix ms), so
+	// that hosts report the average TTL in O(1).
+	ExpirySumMs float64
 	// CollectibleKeys are the tombstones CollectTombstones may drop once
 	// causally stable (keys holding nothing but counter reset records).
 	CollectibleKeys     int
@@ -52,9 +57,15 @@ type Replica struct {
 	keys  map[string]*Key
 	cc    causal.Context
 	live  int // keys whose shown type is not TypeNone
-	exp   expiryHeap
-	stats Stats
-	ver   uint64 // counts joins into keys, for WATCH
+	// ttlKeys and ttlSum count the live keys with an expiry and add up
+	// their expiry times (Unix ms); tombKeys counts the keys with no shown
+	// type (Stats).
+	ttlKeys  int
+	ttlSum   int64 // of (expiry - ttlBase): exact, and cancels exactly as keys come and go
+	tombKeys int
+	exp      expiryHeap
+	stats    Stats
+	ver      uint64 // counts joins into keys, for WATCH
 	// touched holds, per slot of key names (touchSlot), the version of the
 	// latest join into any key of the slot, deleted keys included; nil
 	// until the first WATCH.
@@ -89,15 +100,12 @@ func New(id causal.ReplicaID, cfg Config) (*Replica, error) {
 // ID returns the replica id.
 func (r *Replica) ID() causal.ReplicaID { return r.id }
 
-// Stats returns counters; TombstoneKeys is computed on demand.
+// Stats returns counters, in O(1): joinKey keeps them current.
 func (r *Replica) Stats() Stats {
 	s := r.stats
 	s.CollectibleKeys = len(r.tombs)
-	for _, k := range r.keys {
-		if k.Type() == TypeNone {
-			s.TombstoneKeys++
-		}
-	}
+	s.Keys, s.KeysWithTTL, s.TombstoneKeys = r.live, r.ttlKeys, r.tombKeys
+	s.ExpirySumMs = float64(r.ttlSum) + float64(r.ttlKeys)*ttlBase
 	return s
 }
 
@@ -218,6 +226,7 @@ func (r *Replica) joinKey(name string, dk *Key, co *causal.Context, full bool) {
 	before := false
 	if had {
 		before = k.Type() != TypeNone
+		r.countKey(k, before, -1)
 	} else {
 		k = &Key{}
 	}
@@ -241,6 +250,7 @@ func (r *Replica) joinKey(name string, dk *Key, co *causal.Context, full bool) {
 		}
 		return
 	}
+	r.countKey(k, after, +1)
 	if k.resetsOnly() {
 		if _, ok := r.tombs[name]; !ok {
 			r.tombs[name] = r.ver
@@ -259,6 +269,22 @@ func (r *Replica) joinKey(name string, dk *Key, co *causal.Context, full bool) {
 		heap.Push(&r.exp, expiryItem{at: at, key: name})
 	}
 }
+
+// countKey adds (sign +1) or takes away (-1) a stored key's share of the
+// TTL and tombstone counts; shown is whether it has a visible type.
+func (r *Replica) countKey(k *Key, shown bool, sign int) {
+	if !shown {
+		r.tombKeys += sign
+		return
+	}
+	if at, _, ok := k.Expiry(); ok {
+		r.ttlKeys += sign
+		r.ttlSum += int64(sign) * (at - ttlBase)
+	}
+}
+
+// ttlBase (2020-01-01, Unix ms) keeps the terms of ttlSum small.
+const ttlBase = 1_577_836_800_000
 
 // Collectible is the number of collectible tombstones (Stats.CollectibleKeys,
 // in O(1)).
@@ -285,6 +311,7 @@ func (r *Replica) CollectTombstones(upTo uint64) int {
 		delete(r.keys, name)
 		n++
 	}
+	r.tombKeys -= n
 	if n > 0 {
 		r.keyOrder = nil
 		r.stats.TombstonesCollected += uint64(n)
