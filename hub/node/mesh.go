@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 
 	"lattice/hub/mesh"
@@ -37,7 +36,9 @@ func (h meshHost) Apply(ctx context.Context, origins []causal.Dot, payloads [][]
 		var ors []causal.Dot
 		for i, p := range payloads {
 			o := origins[i]
-			if n.mesh.Holds(o) || slices.Contains(ors, o) {
+			// A source's log holds each origin once, so one message never
+			// names an origin twice (and a merge twice would be harmless).
+			if n.mesh.Holds(o) {
 				continue
 			}
 			var d *engine.Delta
