@@ -325,10 +325,9 @@ func (l *Link) pull(ctx context.Context, sinkp **syncproto.Sink) error {
 		return err
 	}
 	if !syncproto.CheckProof(m.cfg.Secret, syncproto.SideSource, mine, hello.Proof) {
-		err := errors.New("peer failed the mesh secret check (wrong --mesh-secret?)")
-		m.log.Error("mesh: refusing peer", "addr", l.addr, "peer", peer.Name, "err", err)
-		c.fail(err)
-		return err
+		m.log.Error("mesh: refusing peer", "addr", l.addr, "peer", peer.Name, "err", errProof)
+		c.fail(errProof)
+		return errProof
 	}
 	if peer.ID == m.cfg.ID {
 		c.fail(errSelf)
@@ -546,9 +545,8 @@ func (l *Link) serve(ctx context.Context, c *conn) error {
 		return fmt.Errorf("%w: %s instead of pull", syncproto.ErrProtocol, pull.Kind)
 	}
 	if !syncproto.CheckProof(m.cfg.Secret, syncproto.SideSink, mine, pull.Proof) {
-		err := errors.New("peer failed the mesh secret check (wrong --mesh-secret?)")
-		m.log.Error("mesh: refusing inbound link", "addr", l.addr, "peer", peer.Name, "err", err)
-		return err
+		m.log.Error("mesh: refusing inbound link", "addr", l.addr, "peer", peer.Name, "err", errProof)
+		return errProof
 	}
 	// After the pull a sink sends only acks (with a version vector, one
 	// entry per hub), pings and pongs.

@@ -139,14 +139,15 @@ func New(cfg Config, host Host) *Mesh {
 		pullGate: make(chan struct{}, 1)}
 }
 
-// NextOwn returns the origin of the next delta this hub makes (owner
-// goroutine; Applied records it).
-func (m *Mesh) NextOwn() causal.Dot {
+// NextOwn reserves the numbers of the next n deltas this hub makes and
+// returns the first; the others follow it (owner goroutine; Applied
+// records them).
+func (m *Mesh) NextOwn(n int) uint64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	seq := max(m.applied.Max(m.cfg.ID), m.ownFloor) + 1
-	m.ownFloor = seq
-	return causal.Dot{Replica: m.cfg.ID, Seq: seq}
+	first := max(m.applied.Max(m.cfg.ID), m.ownFloor) + 1
+	m.ownFloor = first + uint64(n) - 1
+	return first
 }
 
 // Holds reports whether the hub holds the delta of origin o.
@@ -372,6 +373,9 @@ func nonce() []byte {
 
 // errDuplicate refuses a second link pulling the same origin.
 var errDuplicate = errors.New("another link already pulls this hub's stream")
+
+// errProof refuses a peer that does not know the mesh secret.
+var errProof = errors.New("peer failed the mesh secret check (wrong --mesh-secret?)")
 
 // errSelf ends a link whose --peer address is this hub's own.
 var errSelf = errors.New("--peer points at this hub itself")

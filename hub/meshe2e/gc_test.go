@@ -4,20 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 )
-
-// eventually polls cond until it holds or 60 s pass.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond) // polling, with a deadline
-	}
-}
 
 // TestMesh_GC: deletes leave tombstones on every hub until every hub has
 // acknowledged them, then every hub collects them (SEMANTICS.md A11); a

@@ -35,7 +35,14 @@ func TestMain(m *testing.M) {
 // their logs are shown if it failed.
 func startMesh(t *testing.T, names []string, args ...string) *meshtest.Cluster {
 	t.Helper()
-	c, err := meshtest.Start(meshtest.Config{Bin: hubBin, Dir: shortDir(t), Names: names, Args: args, Race: raceEnabled})
+	return startMeshPer(t, names, nil, args...)
+}
+
+// startMeshPer is startMesh with extra flags per hub (by index).
+func startMeshPer(t *testing.T, names []string, perHub [][]string, args ...string) *meshtest.Cluster {
+	t.Helper()
+	c, err := meshtest.Start(meshtest.Config{Bin: hubBin, Dir: shortDir(t), Names: names, Args: args,
+		HubArgs: perHub, Race: raceEnabled})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,6 +59,23 @@ func startMesh(t *testing.T, names []string, args ...string) *meshtest.Cluster {
 		}
 	})
 	return c
+}
+
+// eventually polls cond every 20 ms until it holds; the test fails after
+// 60 s (a loaded 2-core machine is slow, never that slow).
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after 60 s waiting for %s", what)
+		}
+		select {
+		case <-time.After(20 * time.Millisecond): // polling, with the deadline above
+		case <-t.Context().Done():
+			t.FailNow()
+		}
+	}
 }
 
 // shortDir is a temp dir with a short path (unix socket paths are short).

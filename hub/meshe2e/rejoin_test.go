@@ -10,23 +10,6 @@ import (
 	"lattice/hub/meshtest"
 )
 
-// waitFor polls cond every 20 ms until it holds; the test fails after 60 s
-// (a loaded 2-core machine is slow, never that slow).
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after 60 s waiting for %s", what)
-		}
-		select {
-		case <-time.After(20 * time.Millisecond): // polling, with the deadline above
-		case <-t.Context().Done():
-			t.FailNow()
-		}
-	}
-}
-
 // waitAcked waits until each writer has had n more writes acknowledged.
 func waitAcked(t *testing.T, n int64, ws ...*writer) {
 	t.Helper()
@@ -34,7 +17,7 @@ func waitAcked(t *testing.T, n int64, ws ...*writer) {
 	for i, w := range ws {
 		want[i] = w.acked.Load() + n
 	}
-	waitFor(t, strconv.FormatInt(n, 10)+" more acknowledged writes", func() bool {
+	eventually(t, strconv.FormatInt(n, 10)+" more acknowledged writes", func() bool {
 		for i, w := range ws {
 			if w.acked.Load() < want[i] {
 				return false
@@ -49,7 +32,7 @@ func waitAcked(t *testing.T, n int64, ws ...*writer) {
 // must be served from the middle of the backlog, not its first position.
 func waitBacklogsFull(t *testing.T, c *meshtest.Cluster, bytes int64) {
 	t.Helper()
-	waitFor(t, "full backlogs", func() bool {
+	eventually(t, "full backlogs", func() bool {
 		for i := range c.Hubs {
 			if c.Running(i) && infoInt(t, c, i, "crdt_backlog_bytes") < bytes {
 				return false
@@ -62,7 +45,7 @@ func waitBacklogsFull(t *testing.T, c *meshtest.Cluster, bytes int64) {
 // waitLinked waits until every hub streams from every peer.
 func waitLinked(t *testing.T, c *meshtest.Cluster) {
 	t.Helper()
-	waitFor(t, "every link up", func() bool {
+	eventually(t, "every link up", func() bool {
 		for i := range c.Hubs {
 			if infoInt(t, c, i, "crdt_peers_connected") != int64(len(c.Hubs)-1) {
 				return false
@@ -95,7 +78,7 @@ func TestMesh_RejoinKilled(t *testing.T) {
 	c.Cut(0, 1)
 	c.Cut(2, 1)
 	ticks := ws[1].ticks.Load()
-	waitFor(t, "b's own counter to move while cut off", func() bool { return ws[1].ticks.Load() >= ticks+5 })
+	eventually(t, "b's own counter to move while cut off", func() bool { return ws[1].ticks.Load() >= ticks+5 })
 	ws[1].down.Store(true)
 	c.Kill(1)
 	killed := time.Now()

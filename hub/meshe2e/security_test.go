@@ -23,28 +23,6 @@ import (
 	"lattice/hub/meshtest"
 )
 
-// startMeshPer is startMesh with per-hub flags.
-func startMeshPer(t *testing.T, names []string, perHub [][]string, args ...string) *meshtest.Cluster {
-	t.Helper()
-	c, err := meshtest.Start(meshtest.Config{Bin: hubBin, Dir: shortDir(t), Names: names, Args: args,
-		HubArgs: perHub, Race: raceEnabled})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Close()
-		for i := range names {
-			if strings.Contains(c.Logs(i), "WARNING: DATA RACE") {
-				t.Errorf("hub %s reported a data race", names[i])
-			}
-			if t.Failed() {
-				t.Logf("hub %s log:\n%s", names[i], c.Logs(i))
-			}
-		}
-	})
-	return c
-}
-
 // sameDigest polls until hubs is answer the same CRDT.DIGEST.
 func sameDigest(t *testing.T, c *meshtest.Cluster, hubs ...int) {
 	t.Helper()

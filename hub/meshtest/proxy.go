@@ -67,13 +67,6 @@ func (p *Proxy) Restore() {
 	p.mu.Unlock()
 }
 
-// IsCut reports whether the proxy refuses connections.
-func (p *Proxy) IsCut() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.cut
-}
-
 // Throttle limits each direction of every connection to bytesPerSec (0:
 // unlimited), to emulate a slow link: a transfer then takes long enough
 // to be cut in the middle.

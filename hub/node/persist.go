@@ -72,15 +72,16 @@ func (n *Node) commit(ds []*engine.Delta) error {
 	}
 	ps := make([][]byte, len(ds))
 	origins := make([]causal.Dot, len(ds))
+	first := n.mesh.NextOwn(len(ds))
 	for i, d := range ds {
-		o := n.mesh.NextOwn()
-		d.Origin = &o
+		origins[i] = causal.Dot{Replica: n.replica.ID(), Seq: first + uint64(i)}
+		d.Origin = &origins[i]
 		b, err := engine.EncodeDelta(d)
 		if err != nil {
 			// Unreachable for deltas the engine made.
 			return fmt.Errorf("encode delta: %w", err)
 		}
-		ps[i], origins[i] = b, o
+		ps[i] = b
 	}
 	return n.commitEncoded(ps, origins)
 }

@@ -74,9 +74,6 @@ func (s *Source) Start(lsn uint64) {
 	s.inflight, s.bytes = s.inflight[:0], 0
 }
 
-// Sent is the last LSN sent (or skipped as known to the sink).
-func (s *Source) Sent() uint64 { return s.sent }
-
 // Acked is the last LSN the sink acknowledged.
 func (s *Source) Acked() uint64 { return s.acked }
 
